@@ -1,0 +1,54 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django import forms
+from django.conf import settings
+
+
+def email_domain_allowed(email):
+    """Sign-up is open only to addresses in ALLOWED_SIGNUP_DOMAINS; an empty list closes it."""
+    domain = (email or "").rsplit("@", 1)[-1].strip().lower()
+    return bool(domain) and domain in settings.ALLOWED_SIGNUP_DOMAINS
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return bool(settings.ALLOWED_SIGNUP_DOMAINS)
+
+    def clean_email(self, email):
+        email = super().clean_email(email)
+        # Only sign-up validates new addresses through this hook; sign-in does not reach it.
+        if not email_domain_allowed(email):
+            raise forms.ValidationError(
+                "Sign-up is open to company addresses only. Ask HR if your address should work."
+            )
+        return email.lower()
+
+    def populate_username(self, request, user):
+        # There are no usernames: the email address is the login.
+        return None
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.email = user.email.lower()
+        if not user.full_name:
+            user.full_name = user.email.split("@")[0].replace(".", " ").title()
+        if commit:
+            user.save()
+        return user
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin):
+        """Through SSO, only employees HR provisioned come in, unless OIDC_ALLOW_SIGNUP is on.
+
+        Provisioned employees are matched by their verified email (allauth's email
+        authentication), so they need no separate sign-up.
+        """
+        email = (sociallogin.user.email or "").lower()
+        return settings.OIDC_ALLOW_SIGNUP and email_domain_allowed(email)
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])) or data.get("name")
+        user.full_name = name or (user.email or "").split("@")[0]
+        return user

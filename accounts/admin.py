@@ -1,0 +1,147 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
+
+from . import services
+from .models import ApiToken, Connection, ConnectionRequest, Division, Location, ServiceAccount, User
+
+
+@admin.register(Division, Location)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "updated_at"]
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+@admin.register(User)
+class EmployeeAdmin(DjangoUserAdmin):
+    ordering = ["full_name"]
+    list_display = ["full_name", "email", "employee_id", "title", "division", "location", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "groups", "division", "location", "job_function"]
+    search_fields = ["full_name", "email", "employee_id", "title"]
+    list_select_related = ["division", "location"]
+    autocomplete_fields = ["manager", "division", "location"]
+    readonly_fields = ["date_joined", "last_login", "updated_at", "deactivated_at"]
+    actions = ["deactivate_selected"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Employee", {"fields": ("full_name", "employee_id", "title", "job_function", "division", "location", "manager")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Preferences", {"fields": ("notify_connection_requests", "notify_referrals", "digest_enabled")}),
+        ("Dates", {"fields": ("date_joined", "last_login", "updated_at", "deactivated_at")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "employee_id", "title", "job_function", "division", "location"),
+                "description": "The employee sets a password through “Forgot your password?” on the sign-in page.",
+            },
+        ),
+    )
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            # Django's add form asks for passwords; provisioned employees choose their own.
+            kwargs["form"] = self._provision_form()
+        return super().get_form(request, obj, **kwargs)
+
+    def _provision_form(self):
+        from django import forms
+
+        class ProvisionForm(forms.ModelForm):
+            class Meta:
+                model = User
+                fields = ["email", "full_name", "employee_id", "title", "job_function", "division", "location"]
+
+            def clean_email(self):
+                email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+                if User.objects.filter(email__iexact=email).exists():
+                    raise forms.ValidationError("Another employee already has this email address.")
+                return email
+
+            def clean_employee_id(self):
+                return (self.cleaned_data.get("employee_id") or "").strip() or None
+
+            def save(self, commit=True):
+                user = super().save(commit=False)
+                user.set_unusable_password()
+                if commit:
+                    user.save()
+                return user
+
+        return ProvisionForm
+
+    def save_model(self, request, obj, form, change):
+        # Deactivation through the form must also revoke tokens, like every other channel.
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if not change or "email" in form.changed_data:
+            services.employee_set_verified_email(obj)
+        if deactivating:
+            services.employee_deactivate(employee=obj)
+
+    @admin.action(description="Deactivate selected employees (revokes their tokens)")
+    def deactivate_selected(self, request, queryset):
+        count = 0
+        for employee in queryset.filter(is_active=True):
+            services.employee_deactivate(employee=employee)
+            count += 1
+        self.message_user(request, f"{count} employee(s) deactivated.", messages.SUCCESS)
+
+
+@admin.register(ServiceAccount)
+class ServiceAccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "is_active", "created_at"]
+    search_fields = ["name"]
+    list_filter = ["is_active"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_token` (the plain token is shown once, there)."""
+
+    list_display = ["key_prefix", "name", "owner", "scope", "created_at", "last_used_at", "status"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key_prefix", "name", "user__email", "service_account__name"]
+    list_select_related = ["user", "service_account"]
+    readonly_fields = ["key_prefix", "user", "service_account", "scope", "created_at", "last_used_at", "revoked_at"]
+    fields = readonly_fields[:3] + ["name"] + readonly_fields[3:]
+    actions = ["revoke_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Owner")
+    def owner(self, token):
+        return token.owner_label
+
+    @admin.display(description="Status")
+    def status(self, token):
+        if token.revoked_at:
+            return format_html('<span style="color:#b42318">revoked</span>')
+        return "active"
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_selected(self, request, queryset):
+        for token in queryset:
+            services.token_revoke(token=token)
+        self.message_user(request, "Tokens revoked.", messages.SUCCESS)
+
+
+@admin.register(ConnectionRequest)
+class ConnectionRequestAdmin(admin.ModelAdmin):
+    list_display = ["sender", "recipient", "status", "created_at", "responded_at"]
+    list_filter = ["status"]
+    search_fields = ["sender__email", "recipient__email"]
+    list_select_related = ["sender", "recipient"]
+    raw_id_fields = ["sender", "recipient"]
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = ["from_user", "to_user", "created_at"]
+    search_fields = ["from_user__email", "to_user__email"]
+    list_select_related = ["from_user", "to_user"]
+    raw_id_fields = ["from_user", "to_user"]

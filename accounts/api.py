@@ -1,0 +1,131 @@
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import RetrieveAPIView
+
+from config.api import ERROR_RESPONSES
+
+from . import services
+from .models import Division, Location, User
+from .roles import can_manage_employees
+from .serializers import DivisionSerializer, EmployeeSerializer, LocationSerializer, MeSerializer
+
+
+class ReadForAllWriteForHR(permissions.BasePermission):
+    """Any signed-in caller reads the directory; only HR (group or service scope) writes it."""
+
+    message = "Only HR may change the directory."
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return can_manage_employees(request.user)
+
+
+class IsEmployee(permissions.BasePermission):
+    message = "A service token does not act as an employee."
+
+    def has_permission(self, request, view):
+        return bool(request.user.is_authenticated and not getattr(request.user, "is_service", False))
+
+
+@extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES}, summary="The caller as an employee")
+class MeView(RetrieveAPIView):
+    serializer_class = MeSerializer
+    permission_classes = [permissions.IsAuthenticated, IsEmployee]
+
+    def get_object(self):
+        return User.objects.select_related("division", "location").get(pk=self.request.user.pk)
+
+
+class OrgUnitViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [ReadForAllWriteForHR]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List divisions", responses={200: DivisionSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(summary="A division", responses={200: DivisionSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(summary="Create a division (scope hr)", responses={201: DivisionSerializer, **ERROR_RESPONSES}),
+    partial_update=extend_schema(
+        summary="Change a division (scope hr)", responses={200: DivisionSerializer, **ERROR_RESPONSES}
+    ),
+)
+class DivisionViewSet(OrgUnitViewSet):
+    queryset = Division.objects.all()
+    serializer_class = DivisionSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List locations", responses={200: LocationSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(summary="A location", responses={200: LocationSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(summary="Create a location (scope hr)", responses={201: LocationSerializer, **ERROR_RESPONSES}),
+    partial_update=extend_schema(
+        summary="Change a location (scope hr)", responses={200: LocationSerializer, **ERROR_RESPONSES}
+    ),
+)
+class LocationViewSet(OrgUnitViewSet):
+    queryset = Location.objects.all()
+    serializer_class = LocationSerializer
+
+
+class EmployeeFilter(django_filters.FilterSet):
+    division = django_filters.CharFilter(field_name="division__code", help_text="Division code.")
+    location = django_filters.CharFilter(field_name="location__code", help_text="Location code.")
+    job_function = django_filters.CharFilter(field_name="job_function", lookup_expr="iexact")
+    q = django_filters.CharFilter(method="search", help_text="Search in name, email and title.")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    is_active = django_filters.BooleanFilter(help_text="HR only; others always see active employees.")
+
+    class Meta:
+        model = User
+        fields = ["division", "location", "job_function", "q", "updated_since", "is_active"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(full_name__icontains=value) | Q(email__icontains=value) | Q(title__icontains=value)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The employee directory", responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(summary="An employee", responses={200: EmployeeSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(summary="Provision an employee (scope hr)", responses={201: EmployeeSerializer, **ERROR_RESPONSES}),
+    partial_update=extend_schema(
+        summary="Change or deactivate an employee (scope hr)",
+        description="`is_active: false` deactivates: the employee can no longer sign in and their tokens are revoked.",
+        responses={200: EmployeeSerializer, **ERROR_RESPONSES},
+    ),
+)
+class EmployeeViewSet(OrgUnitViewSet):
+    serializer_class = EmployeeSerializer
+    filterset_class = EmployeeFilter
+
+    def get_queryset(self):
+        queryset = User.objects.select_related("division", "location")
+        if can_manage_employees(self.request.user):
+            return queryset
+        # Leavers are out of the directory for everyone but HR.
+        return queryset.active()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.employee_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        employee = serializer.instance
+        if serializer.validated_data.get("is_active") is False and employee.pk == getattr(self.request.user, "pk", None):
+            raise PermissionDenied("You cannot deactivate yourself.")
+        serializer.instance = services.employee_update(employee=employee, **serializer.validated_data)

@@ -1,0 +1,294 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least, Lower
+from django.utils import timezone
+
+
+class OrgUnit(models.Model):
+    """A division or a location: referenced by its `code` everywhere outside the database."""
+
+    code = models.SlugField(max_length=32, unique=True, help_text="Stable code used by the HRIS and the API.")
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Division(OrgUnit):
+    pass
+
+
+class Location(OrgUnit):
+    pass
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        """Employees who may sign in and who count in the network; leavers drop out of everything."""
+        return self.filter(is_active=True)
+
+    def directory(self):
+        return self.active().select_related("division", "location")
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An employee needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            # Provisioned employees set their password through the password-reset email.
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An employee. The email address is the login; there are no usernames."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    employee_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="The HRIS identifier, unique when given."
+    )
+    title = models.CharField(max_length=150, blank=True)
+    job_function = models.CharField(max_length=100, blank=True, db_index=True)
+    division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    is_active = models.BooleanField(default=True, help_text="Unticked for leavers: they can no longer sign in.")
+    is_staff = models.BooleanField(default=False, help_text="May use the admin site (HR staff).")
+    date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    # Preferences shown on /settings/.
+    notify_connection_requests = models.BooleanField(
+        default=True, help_text="Email me about connection requests and accepted requests."
+    )
+    notify_referrals = models.BooleanField(default=True, help_text="Email me about referrals and their progress.")
+    digest_enabled = models.BooleanField(default=True, help_text="Send me the weekly digest of new openings.")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = "employee"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        permissions = [("manage_employees", "Can provision, change and deactivate employees")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.employee_id == "":
+            self.employee_id = None
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def initials(self):
+        parts = [p for p in self.full_name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or self.email[:1].upper()
+
+
+class ServiceAccount(models.Model):
+    """A system (HRIS, ATS) that calls the API with a service token rather than as an employee."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only a SHA-256 hash is stored: the plain token is shown once, at creation.
+
+    A personal token acts as its employee (same visibility as the portal); a service token belongs
+    to a service account and carries a scope.
+    """
+
+    PREFIX = "rb_"
+
+    class Scope(models.TextChoices):
+        NONE = "", "None (personal)"
+        HR = "hr", "hr (read and write)"
+        HR_READ = "hr:read", "hr:read"
+        HR_WRITE = "hr:write", "hr:write"
+
+    name = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens")
+    service_account = models.ForeignKey(
+        ServiceAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
+    )
+    scope = models.CharField(max_length=16, choices=Scope.choices, blank=True)
+    key_prefix = models.CharField(max_length=16, editable=False, help_text="The first characters, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False, service_account__isnull=True, scope=""))
+                | Q(user__isnull=True, service_account__isnull=False),
+                name="apitoken_exactly_one_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key_prefix}… ({self.owner_label})"
+
+    @property
+    def owner_label(self):
+        return str(self.user or self.service_account)
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    @staticmethod
+    def hash_key(plain):
+        return hashlib.sha256(plain.encode()).hexdigest()
+
+    @classmethod
+    def generate_plain(cls):
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+# --- The network ------------------------------------------------------------------------------
+
+
+class ConnectionQuerySet(models.QuerySet):
+    def between_active(self):
+        """Only connections whose both ends are active employees link anyone."""
+        return self.filter(from_user__is_active=True, to_user__is_active=True)
+
+
+class Connection(models.Model):
+    """An accepted connection, stored once in each direction.
+
+    Two rows per pair (A→B and B→A) make every question an index lookup on (from_user, to_user):
+    "my connections" is from_user=me; "are A and B connected" is one primary-key-like probe;
+    "mutual connections" is a join of two from_user ranges; "second degree" is the to_user of rows
+    whose from_user is one of my connections. The rows of a pair are written and deleted together
+    in one transaction by the network functions, never one alone.
+    """
+
+    from_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="connections_out")
+    to_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="connections_in")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_user", "to_user"], name="connection_pair_unique"),
+            models.CheckConstraint(condition=~Q(from_user=F("to_user")), name="connection_not_self"),
+        ]
+        indexes = [models.Index(fields=["to_user", "from_user"], name="connection_reverse_idx")]
+
+    def __str__(self):
+        return f"{self.from_user_id} ↔ {self.to_user_id}"
+
+
+class ConnectionRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_requests")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="received_requests")
+    message = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One pending request per pair, whichever way round: two simultaneous requests
+            # cannot both be inserted, the database refuses the second.
+            models.UniqueConstraint(
+                Least("sender", "recipient"),
+                Greatest("sender", "recipient"),
+                condition=Q(status="pending"),
+                name="connection_request_one_pending_per_pair",
+            ),
+            models.CheckConstraint(condition=~Q(sender=F("recipient")), name="connection_request_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "status"], name="conn_request_recipient_idx"),
+            models.Index(fields=["sender", "status", "created_at"], name="conn_request_sender_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.sender_id} → {self.recipient_id} ({self.status})"
+
+
+class SuggestionDismissal(models.Model):
+    """"Not now" on a suggested counterpart hides them from that employee's suggestions for good."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dismissed_suggestions")
+    dismissed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "dismissed"], name="suggestion_dismissal_unique")]

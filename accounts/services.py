@@ -1,0 +1,102 @@
+"""Writes on employees, org units and tokens. Views, the API, commands and tasks all call these."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from allauth.account.models import EmailAddress
+
+from .models import ApiToken, User
+
+
+def token_issue(*, user=None, service_account=None, scope="", name=""):
+    """Create a token and return (token, plain). The plain token exists only in this return value.
+
+    A personal token belongs to an employee and has no scope; a service token belongs to a service
+    account and carries a scope.
+    """
+    if (user is None) == (service_account is None):
+        raise ValueError("A token belongs to exactly one employee or one service account.")
+    if user is not None and scope:
+        raise ValueError("A personal token acts as its employee and takes no scope.")
+    if service_account is not None and scope not in ApiToken.Scope.values:
+        raise ValueError(f"Unknown scope {scope!r}.")
+    plain = ApiToken.generate_plain()
+    token = ApiToken.objects.create(
+        user=user,
+        service_account=service_account,
+        scope=scope,
+        name=name,
+        key_prefix=plain[: len(ApiToken.PREFIX) + 6],
+        key_hash=ApiToken.hash_key(plain),
+    )
+    return token, plain
+
+
+def token_revoke(*, token):
+    """Revoking is immediate and final; the row stays so that audit trails keep their reference."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def employee_deactivate(*, employee):
+    """A leaver loses access at once: no sign-in, no tokens, no open session, no network links.
+
+    Visibility and the network already ignore inactive employees; this also revokes their tokens
+    so that nothing they hold keeps working, even if they are reactivated later.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        User.objects.filter(pk=employee.pk).update(is_active=False, deactivated_at=now, updated_at=now)
+        employee.is_active = False
+        employee.deactivated_at = now
+        ApiToken.objects.filter(user=employee, revoked_at__isnull=True).update(revoked_at=now)
+    # Open sessions die on their next request: the authentication backend refuses inactive users
+    # when it loads the session's user, so there is no session table to scan here.
+    return employee
+
+
+def employee_reactivate(*, employee):
+    User.objects.filter(pk=employee.pk).update(is_active=True, deactivated_at=None, updated_at=timezone.now())
+    employee.is_active = True
+    employee.deactivated_at = None
+    return employee
+
+
+def employee_create(*, email, full_name, **fields):
+    """Provision an employee. HR's directory is the source of truth, so the address counts as
+    verified; the employee signs in after choosing a password through the password-reset email."""
+    with transaction.atomic():
+        is_active = fields.pop("is_active", True)
+        employee = User.objects.create_user(email=email, full_name=full_name, **fields)
+        employee_set_verified_email(employee)
+        if not is_active:
+            employee_deactivate(employee=employee)
+    return employee
+
+
+def employee_update(*, employee, **fields):
+    """Change an employee's record; `is_active=False` deactivates them (see employee_deactivate)."""
+    with transaction.atomic():
+        becomes_active = fields.pop("is_active", employee.is_active)
+        was_active = employee.is_active
+        email_changed = "email" in fields and fields["email"] != employee.email
+        for name, value in fields.items():
+            setattr(employee, name, value)
+        employee.save()
+        if email_changed:
+            employee_set_verified_email(employee)
+        if was_active and not becomes_active:
+            employee_deactivate(employee=employee)
+        elif becomes_active and not was_active:
+            employee_reactivate(employee=employee)
+    return employee
+
+
+def employee_set_verified_email(employee):
+    """The employee's directory address is their one verified, primary sign-in address."""
+    EmailAddress.objects.filter(user=employee).exclude(email__iexact=employee.email).delete()
+    EmailAddress.objects.update_or_create(
+        user=employee, email=employee.email, defaults={"verified": True, "primary": True}
+    )

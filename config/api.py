@@ -1,0 +1,83 @@
+"""What every API endpoint shares: one error shape, cursor pagination, strict input."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, pagination, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """Every API error answers `{"code", "detail", "fields"}`.
+
+    `fields` maps a field name to its messages (`non_field_errors` for the whole object), so an
+    integration can show the HRIS operator exactly which column of which record was refused.
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = {"code": "invalid", "detail": "Some fields are invalid.", "fields": _plain(fields)}
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = {"code": str(code), "detail": str(detail), "fields": {}}
+    response.data = body
+    return response
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error answer (for the OpenAPI schema)."""
+
+    code = serializers.CharField(help_text="Machine-readable: invalid, not_found, permission_denied, …")
+    detail = serializers.CharField(help_text="A sentence for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field; non_field_errors for the whole object.",
+    )
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Opaque cursors: a page never repeats or skips rows when rows are added meanwhile."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "id"
+
+
+class StrictFieldsMixin:
+    """Refuse fields the serializer does not know, instead of silently ignoring a typo."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+ERROR_RESPONSES = {
+    status.HTTP_400_BAD_REQUEST: ErrorSerializer,
+    status.HTTP_401_UNAUTHORIZED: ErrorSerializer,
+    status.HTTP_403_FORBIDDEN: ErrorSerializer,
+    status.HTTP_404_NOT_FOUND: ErrorSerializer,
+}
+
+
+def error_response(status_code, code, detail, fields=None):
+    return Response({"code": code, "detail": detail, "fields": fields or {}}, status=status_code)

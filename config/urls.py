@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from accounts import views as accounts_views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("divisions", accounts_api.DivisionViewSet, basename="division")
+router.register("locations", accounts_api.LocationViewSet, basename="location")
+router.register("employees", accounts_api.EmployeeViewSet, basename="employee")
+
+api_v1 = [
+    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    *router.urls,
+]
+
+admin.site.site_header = "Referral Board administration"
+admin.site.site_title = "Referral Board admin"
+admin.site.index_title = "HR administration"
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz/", accounts_views.healthz, name="healthz"),
+]
+
+handler404 = "accounts.views.page_not_found"
+handler500 = "accounts.views.server_error"
+
+if settings.DEBUG:
+    urlpatterns += [path("404/", accounts_views.page_not_found, {"exception": None})]
