@@ -15,8 +15,10 @@ def dashboard(request):
 
 
 def dashboard_context(user):
-    """What the home page shows; each later part of the product adds its own panel here."""
-    return {}
+    """What the home page shows; each part of the product adds its own panel here."""
+    from openings.selectors import new_in_network
+
+    return {"new_openings": list(new_in_network(user))}
 
 
 @login_required
@@ -39,6 +41,12 @@ def healthz(request):
     except Exception:
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def permission_denied(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "permission_denied", "detail": "You may not do this.", "fields": {}}, status=403)
+    return render(request, "403.html", status=403)
 
 
 def page_not_found(request, exception=None):

@@ -6,12 +6,14 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from openings import api as openings_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("divisions", accounts_api.DivisionViewSet, basename="division")
 router.register("locations", accounts_api.LocationViewSet, basename="location")
 router.register("employees", accounts_api.EmployeeViewSet, basename="employee")
+router.register("openings", openings_api.OpeningViewSet, basename="opening")
 
 api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
@@ -24,6 +26,7 @@ admin.site.index_title = "HR administration"
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("openings/", include("openings.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
@@ -32,6 +35,7 @@ urlpatterns = [
     path("healthz/", accounts_views.healthz, name="healthz"),
 ]
 
+handler403 = "accounts.views.permission_denied"
 handler404 = "accounts.views.page_not_found"
 handler500 = "accounts.views.server_error"
 

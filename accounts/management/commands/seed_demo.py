@@ -32,8 +32,10 @@ class Command(BaseCommand):
         self._print_sign_in()
 
     def _later_steps(self):
-        """Network, openings and referrals add their demo data once the people exist."""
-        return []
+        """Network, openings and referrals add their demo data once the people exist, in order."""
+        from openings.demo import seed_openings
+
+        return [seed_openings]
 
     def _print_sign_in(self):
         self.stdout.write("")

@@ -1,0 +1,113 @@
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Q, Prefetch
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from config.api import ERROR_RESPONSES
+
+from . import services
+from .models import Opening, OpeningExclusion
+from .serializers import OpeningSerializer
+
+
+class OpeningFilter(django_filters.FilterSet):
+    division = django_filters.CharFilter(field_name="division__code", help_text="Division code.")
+    location = django_filters.CharFilter(field_name="location__code", help_text="Location code.")
+    visibility = django_filters.ChoiceFilter(choices=Opening.Visibility.choices)
+    status = django_filters.ChoiceFilter(choices=Opening.Status.choices)
+    employment_type = django_filters.ChoiceFilter(choices=Opening.EmploymentType.choices)
+    q = django_filters.CharFilter(method="search", help_text="Text search in title and description.")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time: only openings changed since then."
+    )
+
+    class Meta:
+        model = Opening
+        fields = ["division", "location", "visibility", "status", "employment_type", "q", "updated_since"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
+
+
+OPENING_EXAMPLE = OpenApiExample(
+    "An opening",
+    value={
+        "title": "Senior Data Analyst",
+        "description": "Join the pricing team.\n\nMore: https://intranet.example.com/pricing",
+        "division": "finance",
+        "location": "berlin",
+        "employment_type": "full_time",
+        "work_arrangement": "hybrid",
+        "visibility": "network",
+        "status": "open",
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Openings the caller may see", responses={200: OpeningSerializer(many=True), **ERROR_RESPONSES}),
+    retrieve=extend_schema(summary="An opening the caller may see", responses={200: OpeningSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="Post an opening (posted_by is the caller)",
+        examples=[OPENING_EXAMPLE],
+        responses={201: OpeningSerializer, **ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        summary="Change an opening (poster or HR)",
+        description="Status moves draft→open, open→closed, closed→open. Others get 404 if they cannot see it, 403 if they can.",
+        responses={200: OpeningSerializer, **ERROR_RESPONSES},
+    ),
+    destroy=extend_schema(summary="Delete an opening (poster or HR)", responses={204: None, **ERROR_RESPONSES}),
+)
+class OpeningViewSet(viewsets.ModelViewSet):
+    serializer_class = OpeningSerializer
+    filterset_class = OpeningFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            Opening.objects.visible_to(self.request.user)
+            .select_related("division", "location")
+            .prefetch_related(Prefetch("exclusions", queryset=OpeningExclusion.objects.only("opening_id", "user_id")))
+        )
+
+    def _manageable(self):
+        opening = self.get_object()  # 404 when the caller may not see it
+        if not services.can_manage(self.request.user, opening):
+            raise PermissionDenied("Only the poster or HR may change this opening.")
+        return opening
+
+    def create(self, request, *args, **kwargs):
+        if getattr(request.user, "is_service", False):
+            raise PermissionDenied("Openings are posted by employees, not by service tokens.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        excluded = data.pop("excluded", [])
+        opening = services.opening_create(posted_by=request.user, excluded=excluded, **data)
+        return Response(self.get_serializer(opening).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        opening = self._manageable()
+        serializer = self.get_serializer(opening, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        excluded = data.pop("excluded", None)
+        try:
+            services.opening_update(opening=opening, by=request.user, excluded=excluded, **data)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=opening.pk)).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        opening = self._manageable()
+        services.opening_delete(opening=opening, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

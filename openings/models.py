@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from .visibility import OpeningQuerySet
+
+
+class Opening(models.Model):
+    class Visibility(models.TextChoices):
+        NETWORK = "network", "My network"
+        EXTENDED = "extended", "Extended network"
+        COMPANY = "company", "Whole company"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class EmploymentType(models.TextChoices):
+        FULL_TIME = "full_time", "Full-time"
+        PART_TIME = "part_time", "Part-time"
+        CONTRACT = "contract", "Contract"
+        TEMPORARY = "temporary", "Temporary"
+        INTERNSHIP = "internship", "Internship"
+
+    class WorkArrangement(models.TextChoices):
+        ON_SITE = "on_site", "On-site"
+        HYBRID = "hybrid", "Hybrid"
+        REMOTE = "remote", "Remote"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(help_text="Plain text. Blank lines separate paragraphs; links become clickable.")
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="openings")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="openings")
+    employment_type = models.CharField(max_length=16, choices=EmploymentType.choices, default=EmploymentType.FULL_TIME)
+    work_arrangement = models.CharField(max_length=16, choices=WorkArrangement.choices, default=WorkArrangement.HYBRID)
+    referral_bonus_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    referral_bonus_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, e.g. EUR.")
+    closes_on = models.DateField(null=True, blank=True, help_text="The opening closes by itself after this day.")
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.NETWORK)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="openings")
+    opened_at = models.DateTimeField(null=True, blank=True, help_text="When it was first opened.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    excluded = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="OpeningExclusion", related_name="+", blank=True
+    )
+
+    objects = OpeningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        permissions = [("view_all_openings", "Can see every opening, whatever its visibility (HR)")]
+        indexes = [
+            # The visibility rule filters open openings by poster: (status, posted_by) serves the
+            # network and extended branches, (status, visibility) the company branch.
+            models.Index(fields=["status", "posted_by"], name="opening_status_poster_idx"),
+            models.Index(fields=["status", "visibility"], name="opening_status_vis_idx"),
+            models.Index(fields=["posted_by", "status"], name="opening_poster_status_idx"),
+            models.Index(fields=["updated_at", "id"], name="opening_updated_idx"),
+            models.Index(fields=["status", "opened_at"], name="opening_status_opened_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def has_bonus(self):
+        return self.referral_bonus_amount is not None and self.referral_bonus_amount > 0
+
+
+class OpeningExclusion(models.Model):
+    """An employee the poster hid the opening from: they never see it, whatever their connections."""
+
+    opening = models.ForeignKey(Opening, on_delete=models.CASCADE, related_name="exclusions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["opening", "user"], name="opening_exclusion_unique")]
+        indexes = [models.Index(fields=["user", "opening"], name="opening_exclusion_user_idx")]

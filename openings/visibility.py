@@ -1,0 +1,188 @@
+"""Who may see an opening: the one rule of the product, in both directions.
+
+`Opening.objects.visible_to(user)` answers "which openings may this person see"; `audience(opening)`
+answers "who may see this opening". Every channel (portal pages and their counts, the API, referral
+forms, notifications, the digest, exports) calls these and never restates the rule. The tests check
+each direction against an independent oracle and against each other.
+
+The rule (SPEC.md, "Visibility"). A viewer V may see opening O if and only if V is an active
+employee and
+  - V posted O (any status), or
+  - V is HR, i.e. holds `openings.view_all_openings` (any status), or
+  - V referred someone to O (any status after that; read-only), or
+  - O is open, V is not on O's exclusion list, and
+      company:  always;
+      network:  V has an accepted connection with O's poster;
+      extended: V has an accepted connection with O's poster, or with someone who has one.
+A connection counts only while both its ends are active employees, so a leaver links nobody and
+their network-only openings reach nobody but HR.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import Connection, User
+
+VIEW_ALL_PERMISSION = "openings.view_all_openings"
+
+
+def _is_viewer(user):
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def viewer_is_hr(user):
+    """HR sees every opening in every status (SPEC.md)."""
+    return _is_viewer(user) and user.has_perm(VIEW_ALL_PERMISSION)
+
+
+def _direct_ids(user_id):
+    """Active employees with an accepted connection to `user_id` (one index range scan)."""
+    return Connection.objects.filter(from_user_id=user_id, to_user__is_active=True).values("to_user_id")
+
+
+def _second_degree_ids(user_id):
+    """Active employees connected to one of `user_id`'s active connections (the links are active)."""
+    return Connection.objects.filter(
+        from_user_id__in=_direct_ids(user_id), to_user__is_active=True
+    ).values("to_user_id")
+
+
+def _referred_by(user_id):
+    Referral = _referral_model()
+    if Referral is None:
+        return Q(pk__in=[])
+    return Q(Exists(Referral.objects.filter(opening_id=OuterRef("pk"), referrer_id=user_id)))
+
+
+def _referral_model():
+    try:
+        return apps.get_model("referrals", "Referral")
+    except LookupError:
+        return None
+
+
+class OpeningQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The openings `user` may see, by the rule in this module's docstring.
+
+        Anonymous, deactivated and scope-less callers see nothing. The network branches use the
+        viewer's own connection rows (index lookups on (from_user, to_user)), never a per-opening
+        probe, so the cost follows the viewer's network rather than the number of openings.
+        """
+        if not _is_viewer(user):
+            return self.none()
+        if viewer_is_hr(user):
+            return self.all()
+        if getattr(user, "is_service", False):
+            return self.none()
+        Exclusion = apps.get_model("openings", "OpeningExclusion")
+        not_excluded = ~Exists(Exclusion.objects.filter(opening_id=OuterRef("pk"), user_id=user.pk))
+        reach = (
+            Q(visibility=self.model.Visibility.COMPANY)
+            | Q(visibility__in=[self.model.Visibility.NETWORK, self.model.Visibility.EXTENDED], posted_by_id__in=_direct_ids(user.pk))
+            | Q(visibility=self.model.Visibility.EXTENDED, posted_by_id__in=_second_degree_ids(user.pk))
+        )
+        open_and_reached = Q(status=self.model.Status.OPEN) & Q(not_excluded) & reach
+        return self.filter(Q(posted_by_id=user.pk) | _referred_by(user.pk) | open_and_reached)
+
+    def open(self):
+        return self.filter(status=self.model.Status.OPEN)
+
+
+def can_see(user, opening):
+    """The per-object twin of `visible_to`: the same query narrowed to one opening."""
+    return opening.__class__.objects.visible_to(user).filter(pk=opening.pk).exists()
+
+
+def get_visible_or_404(user, pk, queryset=None):
+    """The opening if `user` may see it; otherwise Http404, exactly as for an id that does not exist."""
+    from django.http import Http404
+
+    from .models import Opening
+
+    qs = queryset if queryset is not None else Opening.objects.all()
+    try:
+        return qs.visible_to(user).get(pk=pk)
+    except (Opening.DoesNotExist, ValueError, TypeError):
+        raise Http404("No opening matches the given query.") from None
+
+
+# --- The other direction: who may see an opening --------------------------------------------
+
+
+def hr_users():
+    """Active employees holding the HR permission, exactly as `has_perm` grants it."""
+    app_label, codename = VIEW_ALL_PERMISSION.split(".")
+    perm = Q(content_type__app_label=app_label, codename=codename)
+    Permission = apps.get_model("auth", "Permission")
+    perm_ids = Permission.objects.filter(perm).values("pk")
+    return User.objects.active().filter(
+        Q(is_superuser=True) | Q(groups__permissions__in=perm_ids) | Q(user_permissions__in=perm_ids)
+    ).distinct()
+
+
+def reach_of(opening, *, assume_open=False):
+    """Who the opening reaches through its visibility, before exclusions, poster, HR and referrers.
+
+    Returns (direct, second) querysets of active employees for network/extended (second is empty
+    for network), or (None, None) for company (everyone active). With `assume_open`, a draft or
+    closed opening is answered as if it were open (the poster's preview of who *will* see it).
+    """
+    if opening.status != opening.Status.OPEN and not assume_open:
+        return User.objects.none(), User.objects.none()
+    poster = opening.posted_by
+    if opening.visibility == opening.Visibility.COMPANY:
+        return None, None
+    if not poster.is_active:
+        return User.objects.none(), User.objects.none()
+    direct = User.objects.active().filter(pk__in=_direct_ids(poster.pk)).exclude(pk=poster.pk)
+    if opening.visibility == opening.Visibility.NETWORK:
+        return direct, User.objects.none()
+    second = (
+        User.objects.active()
+        .filter(pk__in=_second_degree_ids(poster.pk))
+        .exclude(pk__in=_direct_ids(poster.pk))
+        .exclude(pk=poster.pk)
+    )
+    return direct, second
+
+
+def audience(opening):
+    """Every active employee who may see `opening`: the inverse of `visible_to`, for the digest.
+
+    The same rule read the other way: poster, HR and referrers always; while open, everyone its
+    visibility reaches minus its exclusion list.
+    """
+    Exclusion = apps.get_model("openings", "OpeningExclusion")
+    direct, second = reach_of(opening)
+    if direct is None:
+        reached = Q(pk__in=User.objects.active().values("pk"))
+    else:
+        reached = Q(pk__in=direct.values("pk")) | Q(pk__in=second.values("pk"))
+    excluded = Exclusion.objects.filter(opening_id=opening.pk).values("user_id")
+    by_reach = Q(reached) & ~Q(pk__in=excluded)
+    always = Q(pk=opening.posted_by_id) | Q(pk__in=hr_users().values("pk"))
+    Referral = _referral_model()
+    if Referral is not None:
+        always |= Q(pk__in=Referral.objects.filter(opening_id=opening.pk).values("referrer_id"))
+    return User.objects.active().filter(always | by_reach)
+
+
+def audience_preview(opening, *, excluded_ids=None):
+    """The numbers on the poster's preview: "412 people: 38 direct connections, 374 through them".
+
+    Counts the people the visibility reaches if the opening is open, minus its exclusions (poster
+    and HR are not counted: they always see it). `excluded_ids` overrides the stored exclusion list
+    (for a form not yet saved).
+    """
+    Exclusion = apps.get_model("openings", "OpeningExclusion")
+    if excluded_ids is None:
+        excluded_ids = list(Exclusion.objects.filter(opening_id=opening.pk).values_list("user_id", flat=True)) if opening.pk else []
+    direct, second = reach_of(opening, assume_open=True)
+    if direct is None:
+        everyone = User.objects.active().exclude(pk=opening.posted_by_id).exclude(pk__in=excluded_ids).count()
+        return {"total": everyone, "direct": None, "second": None, "company": True}
+    n_direct = direct.exclude(pk__in=excluded_ids).count()
+    n_second = second.exclude(pk__in=excluded_ids).count() if opening.visibility == opening.Visibility.EXTENDED else 0
+    return {"total": n_direct + n_second, "direct": n_direct, "second": n_second, "company": False}
