@@ -81,3 +81,33 @@ class OpeningExclusion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["opening", "user"], name="opening_exclusion_unique")]
         indexes = [models.Index(fields=["user", "opening"], name="opening_exclusion_user_idx")]
+
+
+class DigestDelivery(models.Model):
+    """One weekly digest for one employee: claimed before sending, so each week sends it once.
+
+    The unique (user, week) row is the claim. A second run, or a second worker, finds it and moves
+    on; a failed send is marked failed and retried by the next run.
+    """
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", "Claimed (sending)"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries")
+    week = models.CharField(max_length=8, help_text="ISO week, e.g. 2026-W48.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    openings_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week"], name="digest_delivery_once_per_week")]
+        indexes = [models.Index(fields=["week", "status"], name="digest_week_status_idx")]
+        verbose_name_plural = "digest deliveries"
+
+    def __str__(self):
+        return f"{self.week} → {self.user_id} ({self.status})"

@@ -186,3 +186,70 @@ def audience_preview(opening, *, excluded_ids=None):
     n_direct = direct.exclude(pk__in=excluded_ids).count()
     n_second = second.exclude(pk__in=excluded_ids).count() if opening.visibility == opening.Visibility.EXTENDED else 0
     return {"total": n_direct + n_second, "direct": n_direct, "second": n_second, "company": False}
+
+
+# --- Many viewers at once (the weekly digest) ------------------------------------------------
+
+
+def visible_among(openings, users):
+    """For each of `users`, which of `openings` they may see, and through which degree.
+
+    The same rule as `visible_to`, evaluated for a batch of viewers in a fixed number of queries
+    (six, whatever the batch or the company size) so the digest does not run a query per
+    employee. The property tests check it equals `visible_to` for every viewer. Returns
+    {user_id: {opening_id: degree}} where degree is 1 when the viewer is connected to the poster,
+    2 when connected through someone, and 3 otherwise (company-wide, HR, poster, referrer).
+    """
+    from .models import Opening
+
+    Exclusion = apps.get_model("openings", "OpeningExclusion")
+    openings = list(openings)
+    viewers = [u for u in users if _is_viewer(u)]
+    result = {u.pk: {} for u in users}
+    if not openings or not viewers:
+        return result
+    viewer_ids = [u.pk for u in viewers]
+    opening_ids = [o.pk for o in openings]
+    posters = {o.posted_by_id for o in openings}
+    hr_ids = set(hr_users().filter(pk__in=viewer_ids).values_list("pk", flat=True))
+    excluded = set(Exclusion.objects.filter(opening_id__in=opening_ids, user_id__in=viewer_ids).values_list("user_id", "opening_id"))
+    # Direct links from viewers to posters, both ends active.
+    direct = set(
+        Connection.objects.filter(from_user_id__in=viewer_ids, to_user_id__in=posters, to_user__is_active=True).values_list(
+            "from_user_id", "to_user_id"
+        )
+    )
+    # Second degree: viewer -> active middle -> active poster of an extended opening.
+    extended_posters = {o.posted_by_id for o in openings if o.visibility == Opening.Visibility.EXTENDED}
+    second = set()
+    if extended_posters:
+        middles = Connection.objects.filter(from_user_id__in=viewer_ids, to_user__is_active=True)
+        by_middle = {}
+        for viewer_id, middle_id in middles.values_list("from_user_id", "to_user_id"):
+            by_middle.setdefault(middle_id, []).append(viewer_id)
+        reaching = Connection.objects.filter(
+            from_user_id__in=middles.values("to_user_id"), to_user_id__in=extended_posters, to_user__is_active=True
+        ).values_list("from_user_id", "to_user_id")
+        for middle_id, poster_id in reaching:
+            for viewer_id in by_middle[middle_id]:
+                second.add((viewer_id, poster_id))
+    referred = set()
+    Referral = _referral_model()
+    if Referral is not None:
+        referred = set(
+            Referral.objects.filter(opening_id__in=opening_ids, referrer_id__in=viewer_ids).values_list("referrer_id", "opening_id")
+        )
+    for viewer_id in viewer_ids:
+        seen = result[viewer_id]
+        for o in openings:
+            link = (viewer_id, o.posted_by_id)
+            reached = o.status == Opening.Status.OPEN and (viewer_id, o.pk) not in excluded and (
+                o.visibility == Opening.Visibility.COMPANY
+                or link in direct
+                or (o.visibility == Opening.Visibility.EXTENDED and link in second)
+            )
+            if reached:
+                seen[o.pk] = 1 if link in direct else 2 if link in second else 3
+            elif o.posted_by_id == viewer_id or viewer_id in hr_ids or (viewer_id, o.pk) in referred:
+                seen[o.pk] = 3
+    return result

@@ -1,0 +1,297 @@
+"""The weekly digest: what appeared in each employee's network, built in batches, sent once.
+
+Content (SPEC.md, "Weekly digest"): the open openings the recipient may see, did not post and that
+opened in the last 7 days, ranked direct connections first, then second degree, then newest, at
+most ten; their pending connection requests; their referrals whose status changed that week; three
+suggested counterparts. Nothing new (no opening, request or referral change): no email.
+
+Which openings a recipient may see comes from `visibility.visible_among`, the batched form of the
+one rule, never from a rule restated here.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ConnectionRequest, User
+from config.mail import render_templated_mail
+
+from .models import DigestDelivery, Opening
+from .visibility import visible_among
+
+MAX_OPENINGS = 10
+SUGGESTIONS = 3
+WINDOW = dt.timedelta(days=7)
+UNSUBSCRIBE_SALT = "openings.digest.unsubscribe"
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+# --- Weeks -------------------------------------------------------------------------------------
+
+
+def week_of(moment=None):
+    """The ISO week label ("2026-W48") of a moment, in the site's time zone."""
+    year, week, _ = timezone.localtime(moment or timezone.now()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week(label):
+    """'2026-W48' -> the Monday it starts on. ValueError with a clear message otherwise."""
+    match = WEEK_RE.match(label or "")
+    if not match:
+        raise ValueError(f"{label!r} is not an ISO week; use the form 2026-W48.")
+    year, week = int(match[1]), int(match[2])
+    try:
+        return dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{label!r} is not a week of {year}.") from None
+
+
+def as_of_for(week):
+    """The moment a week's digest looks back from: now for the current week, else the week's end."""
+    if week == week_of():
+        return timezone.now()
+    monday = parse_week(week)
+    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min)
+    return timezone.make_aware(end)
+
+
+# --- Content -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestItem:
+    opening: Opening
+    degree: int  # 1: posted by a connection, 2: through a connection, 3: company-wide
+
+
+@dataclass
+class Digest:
+    user: User
+    week: str
+    openings: list = field(default_factory=list)
+    more: int = 0
+    requests: list = field(default_factory=list)
+    referral_updates: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+
+    @property
+    def total_openings(self):
+        return len(self.openings) + self.more
+
+    @property
+    def is_empty(self):
+        """Suggestions alone are not news: without anything new there is no email."""
+        return not (self.openings or self.requests or self.referral_updates)
+
+    @property
+    def subject(self):
+        n = self.total_openings
+        if n:
+            return f"{n} new opening{'s' if n != 1 else ''} in your network"
+        parts = []
+        if self.requests:
+            parts.append(f"{len(self.requests)} connection request{'s' if len(self.requests) != 1 else ''}")
+        if self.referral_updates:
+            parts.append(f"{len(self.referral_updates)} referral update{'s' if len(self.referral_updates) != 1 else ''}")
+        return "Your week: " + " and ".join(parts)
+
+
+def new_openings(as_of):
+    """Open openings first opened in the week before `as_of` (for everyone; filtered per viewer)."""
+    return (
+        Opening.objects.open()
+        .filter(opened_at__gt=as_of - WINDOW, opened_at__lte=as_of)
+        .select_related("division", "location", "posted_by")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def build_digests(users, *, week, as_of=None, candidates=None):
+    """The digests of a batch of recipients, in a fixed number of queries for the whole batch."""
+    as_of = as_of or as_of_for(week)
+    users = list(users)
+    ids = [u.pk for u in users]
+    candidates = list(new_openings(as_of)) if candidates is None else candidates
+    seen = visible_among(candidates, users)
+    requests = {}
+    for request in (
+        ConnectionRequest.objects.filter(recipient_id__in=ids, status=ConnectionRequest.Status.PENDING, sender__is_active=True)
+        .select_related("sender", "sender__division", "sender__location")
+        .order_by("-created_at")
+    ):
+        requests.setdefault(request.recipient_id, []).append(request)
+    updates = _referral_updates(ids, as_of)
+    suggestions = _suggestions(users)
+    digests = []
+    for user in users:
+        visible = seen.get(user.pk, {})
+        items = [DigestItem(o, visible[o.pk]) for o in candidates if o.pk in visible and o.posted_by_id != user.pk]
+        # Newest first within a degree: the candidates are already newest first and sort is stable.
+        items.sort(key=lambda item: item.degree)
+        digests.append(
+            Digest(
+                user=user,
+                week=week,
+                openings=items[:MAX_OPENINGS],
+                more=max(0, len(items) - MAX_OPENINGS),
+                requests=requests.get(user.pk, []),
+                referral_updates=updates.get(user.pk, []),
+                suggestions=suggestions.get(user.pk, []),
+            )
+        )
+    return digests
+
+
+def _referral_updates(user_ids, as_of):
+    try:
+        Referral = apps.get_model("referrals", "Referral")
+    except LookupError:
+        return {}
+    updates = {}
+    rows = (
+        Referral.objects.filter(referrer_id__in=user_ids, status_changed_at__gt=as_of - WINDOW, status_changed_at__lte=as_of)
+        .select_related("opening")
+        .order_by("-status_changed_at")
+    )
+    for referral in rows:
+        updates.setdefault(referral.referrer_id, []).append(referral)
+    return updates
+
+
+def _suggestions(users):
+    from accounts import network
+
+    many = getattr(network, "suggestions_for_many", None)
+    return many(users, limit=SUGGESTIONS) if many else {}
+
+
+def digest_for(user, *, week=None):
+    """One employee's digest (the preview page and `--user`)."""
+    week = week or week_of()
+    return build_digests([user], week=week)[0]
+
+
+# --- The email ---------------------------------------------------------------------------------
+
+
+def unsubscribe_token(user):
+    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def user_from_unsubscribe_token(token):
+    """The employee a token was made for, or None when it was tampered with or is unknown."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=data.get("u")).first() if isinstance(data, dict) else None
+
+
+def unsubscribe_url(user):
+    return settings.SITE_URL + reverse("digest:unsubscribe", args=[unsubscribe_token(user)])
+
+
+def render_digest(digest):
+    """The message: HTML and text parts, links through SITE_URL, one-click unsubscribe (RFC 8058)."""
+    url = unsubscribe_url(digest.user)
+    return render_templated_mail(
+        to=digest.user.email,
+        template="emails/digest",
+        context={"digest": digest, "unsubscribe_url": url, "subject": digest.subject},
+        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+# --- Sending exactly once ----------------------------------------------------------------------
+
+
+def recipients():
+    """Active employees who keep the digest on."""
+    return User.objects.active().filter(digest_enabled=True).order_by("pk")
+
+
+def claim(user_id, week):
+    """Claim one delivery; False if another run already sent or is sending it.
+
+    A failed delivery is claimed again (its retry); a sent or in-flight one never is.
+    """
+    try:
+        with transaction.atomic():
+            DigestDelivery.objects.create(user_id=user_id, week=week)
+        return True
+    except IntegrityError:
+        retried = DigestDelivery.objects.filter(user_id=user_id, week=week, status=DigestDelivery.Status.FAILED).update(
+            status=DigestDelivery.Status.CLAIMED, claimed_at=timezone.now(), error=""
+        )
+        if retried:
+            DigestDelivery.objects.filter(user_id=user_id, week=week).update(attempts=F("attempts") + 1)
+        return bool(retried)
+
+
+@dataclass
+class RunStats:
+    considered: int = 0
+    sent: int = 0
+    empty: int = 0
+    skipped: int = 0
+    failed: int = 0
+    failures: list = field(default_factory=list)
+
+
+def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
+    """Build and send the digests of one batch of recipients, each claimed before it is sent.
+
+    Employees with nothing new are not claimed (a later run that week may find news for them).
+    A send that raises is marked failed for the next run to retry; an interruption (Ctrl-C, a
+    stopping worker) releases the in-flight claim so the rerun sends it.
+    """
+    stats = stats or RunStats()
+    users = list(recipients().filter(pk__in=user_ids).select_related("division", "location"))
+    stats.considered += len(users)
+    if not users:
+        return stats
+    already = set(
+        DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users])
+        .exclude(status=DigestDelivery.Status.FAILED)
+        .values_list("user_id", flat=True)
+    )
+    todo = [u for u in users if u.pk not in already]
+    stats.skipped += len(users) - len(todo)
+    for digest in build_digests(todo, week=week):
+        if digest.is_empty:
+            stats.empty += 1
+            continue
+        if dry_run:
+            if out:
+                out(f"would send to {digest.user.email}: {digest.subject}")
+            stats.sent += 1
+            continue
+        if not claim(digest.user.pk, week):
+            stats.skipped += 1
+            continue
+        try:
+            render_digest(digest).send()
+        except Exception as error:  # noqa: BLE001 - any mail failure is recorded and retried
+            DigestDelivery.objects.filter(user_id=digest.user.pk, week=week).update(
+                status=DigestDelivery.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+            )
+            stats.failed += 1
+            stats.failures.append((digest.user.email, str(error)))
+            continue
+        except BaseException:
+            DigestDelivery.objects.filter(user_id=digest.user.pk, week=week, status=DigestDelivery.Status.CLAIMED).delete()
+            raise
+        DigestDelivery.objects.filter(user_id=digest.user.pk, week=week).update(
+            status=DigestDelivery.Status.SENT, sent_at=timezone.now(), openings_count=digest.total_openings
+        )
+        stats.sent += 1
+    return stats

@@ -1,0 +1,94 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import User
+from openings import digest as digest_lib
+from openings.models import DigestDelivery
+
+
+class Command(BaseCommand):
+    help = (
+        "Send this ISO week's digest to every active employee who has it on and something new to read. "
+        "Safe to run again: each employee gets at most one digest a week."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--week", help="ISO week such as 2026-W48 (default: the current week).")
+        parser.add_argument("--dry-run", action="store_true", help="Print what would be sent; send and record nothing.")
+        parser.add_argument("--user", metavar="EMAIL", help="Only this employee.")
+        parser.add_argument("--batch-size", type=int, default=500, help="Recipients built together (default 500).")
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue one task per batch for the db_worker processes instead of sending here.",
+        )
+        parser.add_argument(
+            "--retry-stale",
+            action="store_true",
+            help="Also resend deliveries a killed run left claimed but unsent (may send a duplicate to those few).",
+        )
+
+    def handle(self, *args, week=None, dry_run=False, user=None, batch_size=500, enqueue=False, retry_stale=False, **options):
+        week = week or digest_lib.week_of()
+        try:
+            digest_lib.parse_week(week)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        recipients = digest_lib.recipients()
+        if user:
+            match = User.objects.filter(email__iexact=user.strip()).first()
+            if match is None:
+                raise CommandError(f"No employee with the email {user!r}.")
+            if not match.is_active or not match.digest_enabled:
+                raise CommandError(f"{match.email} is deactivated or has the digest switched off.")
+            recipients = recipients.filter(pk=match.pk)
+
+        stale = DigestDelivery.objects.filter(week=week, status=DigestDelivery.Status.CLAIMED)
+        if user:
+            stale = stale.filter(user__email__iexact=user.strip())
+        if stale.exists():
+            if retry_stale and not dry_run:
+                count = stale.update(status=DigestDelivery.Status.FAILED, error="claimed by a run that did not finish")
+                self.stdout.write(f"{count} delivery(ies) left claimed by an interrupted run will be retried.")
+            else:
+                self.stderr.write(
+                    f"{stale.count()} delivery(ies) of {week} were claimed by a run that did not finish; "
+                    "they are not resent (use --retry-stale to resend them)."
+                )
+
+        ids = list(recipients.values_list("pk", flat=True))
+        batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+        if enqueue:
+            from openings.tasks import send_digest_batch
+
+            for batch in batches:
+                send_digest_batch.enqueue(week=week, user_ids=batch, dry_run=dry_run)
+            self.stdout.write(f"{len(batches)} batch(es) of up to {batch_size} recipients queued for {week}.")
+            return
+
+        self.stdout.write(f"Weekly digest {week}: {len(ids)} recipient(s){' (dry run)' if dry_run else ''}.")
+        stats = digest_lib.RunStats()
+        started = time.monotonic()
+        for number, batch in enumerate(batches, start=1):
+            digest_lib.send_batch(batch, week=week, dry_run=dry_run, stats=stats, out=self.stdout.write)
+            elapsed = time.monotonic() - started
+            rate = stats.considered / elapsed if elapsed else 0
+            left = (len(ids) - stats.considered) / rate if rate else 0
+            self.stderr.write(
+                f"  {stats.considered}/{len(ids)} done · {rate:.0f}/s · about {left:.0f}s left "
+                f"({stats.sent} sent, {stats.empty} with nothing new, {stats.skipped} already sent, {stats.failed} failed)"
+            )
+        verb = "would be sent" if dry_run else "sent"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{stats.sent} digest(s) {verb}, {stats.empty} employee(s) had nothing new, "
+                f"{stats.skipped} already had theirs, {stats.failed} failed, in {time.monotonic() - started:.1f}s."
+            )
+        )
+        for email, error in stats.failures:
+            self.stderr.write(f"  failed: {email}: {error} (retried on the next run)")
+        if stats.failed:
+            raise CommandError(f"{stats.failed} digest(s) could not be sent; run the command again to retry them.")
