@@ -10,18 +10,28 @@ def email_domain_allowed(email):
     return bool(domain) and domain in settings.ALLOWED_SIGNUP_DOMAINS
 
 
+def validate_company_address(email):
+    """A new address (sign-up, an added address) must be in ALLOWED_SIGNUP_DOMAINS.
+
+    The rule is applied by the forms that claim a new address (accounts.forms), not by the
+    adapter's `clean_email` hook: allauth also runs that hook on the password-reset form, where it
+    would stop HR-provisioned employees from ever setting their first password.
+    """
+    if not email_domain_allowed(email):
+        raise forms.ValidationError(
+            "Sign-up is open to company addresses only. Ask HR if your address should work.",
+            code="domain_not_allowed",
+        )
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return bool(settings.ALLOWED_SIGNUP_DOMAINS)
 
     def clean_email(self, email):
-        email = super().clean_email(email)
-        # Only sign-up validates new addresses through this hook; sign-in does not reach it.
-        if not email_domain_allowed(email):
-            raise forms.ValidationError(
-                "Sign-up is open to company addresses only. Ask HR if your address should work."
-            )
-        return email.lower()
+        # allauth runs this hook on sign-up, on adding an address and on the password-reset form,
+        # so it must not carry the domain rule (see validate_company_address).
+        return super().clean_email(email).lower()
 
     def populate_username(self, request, user):
         # There are no usernames: the email address is the login.

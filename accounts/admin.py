@@ -41,6 +41,14 @@ class EmployeeAdmin(DjangoUserAdmin):
         ),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # HR staff run the directory, but only an administrator grants superuser status or
+            # single permissions: otherwise `change_user` would let HR raise its own rights.
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             # Django's add form asks for passwords; provisioned employees choose their own.
@@ -93,9 +101,38 @@ class EmployeeAdmin(DjangoUserAdmin):
 
 @admin.register(ServiceAccount)
 class ServiceAccountAdmin(admin.ModelAdmin):
+    """HR creates a service account here, then issues its token with an action: the plain token is
+    shown once, in the confirmation message, and only its hash is stored."""
+
     list_display = ["name", "description", "is_active", "created_at"]
     search_fields = ["name"]
     list_filter = ["is_active"]
+    actions = ["issue_token_hr", "issue_token_hr_read", "issue_token_hr_write"]
+
+    def _issue(self, request, queryset, scope):
+        for account in queryset:
+            if not account.is_active:
+                self.message_user(request, f"{account} is disabled: no token issued.", messages.ERROR)
+                continue
+            token, plain = services.token_issue(service_account=account, scope=scope, name=f"issued in the admin by {request.user}")
+            self.message_user(
+                request,
+                f"Token for {account} with scope {scope} (prefix {token.key_prefix}): {plain} "
+                "Copy it now: it is not shown again.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Issue a token with scope hr (read and write)", permissions=["change"])
+    def issue_token_hr(self, request, queryset):
+        self._issue(request, queryset, ApiToken.Scope.HR)
+
+    @admin.action(description="Issue a token with scope hr:read", permissions=["change"])
+    def issue_token_hr_read(self, request, queryset):
+        self._issue(request, queryset, ApiToken.Scope.HR_READ)
+
+    @admin.action(description="Issue a token with scope hr:write", permissions=["change"])
+    def issue_token_hr_write(self, request, queryset):
+        self._issue(request, queryset, ApiToken.Scope.HR_WRITE)
 
 
 @admin.register(ApiToken)
@@ -120,10 +157,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.display(description="Status")
     def status(self, token):
         if token.revoked_at:
-            return format_html('<span style="color:#b42318">revoked</span>')
+            return format_html('<span style="color:{}">revoked</span>', "#b42318")
         return "active"
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_selected(self, request, queryset):
         for token in queryset:
             services.token_revoke(token=token)

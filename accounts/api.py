@@ -1,6 +1,6 @@
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import RetrieveAPIView
@@ -22,7 +22,8 @@ class ReadForAllWriteForHR(permissions.BasePermission):
         if not (request.user and request.user.is_authenticated):
             return False
         if request.method in permissions.SAFE_METHODS:
-            return True
+            # A service token reads the directory only with scope hr:read (or hr).
+            return not getattr(request.user, "is_service", False) or request.user.has_perm("accounts.view_user")
         return can_manage_employees(request.user)
 
 
@@ -56,9 +57,15 @@ class OrgUnitViewSet(
 @extend_schema_view(
     list=extend_schema(summary="List divisions", responses={200: DivisionSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(summary="A division", responses={200: DivisionSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(summary="Create a division (scope hr)", responses={201: DivisionSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="Create a division (scope hr)",
+        examples=[OpenApiExample("A division", value={"code": "finance", "name": "Finance"}, request_only=True)],
+        responses={201: DivisionSerializer, **ERROR_RESPONSES},
+    ),
     partial_update=extend_schema(
-        summary="Change a division (scope hr)", responses={200: DivisionSerializer, **ERROR_RESPONSES}
+        summary="Change a division (scope hr)",
+        examples=[OpenApiExample("Rename", value={"name": "Finance & Controlling"}, request_only=True)],
+        responses={200: DivisionSerializer, **ERROR_RESPONSES},
     ),
 )
 class DivisionViewSet(OrgUnitViewSet):
@@ -69,9 +76,15 @@ class DivisionViewSet(OrgUnitViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List locations", responses={200: LocationSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(summary="A location", responses={200: LocationSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(summary="Create a location (scope hr)", responses={201: LocationSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="Create a location (scope hr)",
+        examples=[OpenApiExample("A location", value={"code": "berlin", "name": "Berlin"}, request_only=True)],
+        responses={201: LocationSerializer, **ERROR_RESPONSES},
+    ),
     partial_update=extend_schema(
-        summary="Change a location (scope hr)", responses={200: LocationSerializer, **ERROR_RESPONSES}
+        summary="Change a location (scope hr)",
+        examples=[OpenApiExample("Rename", value={"name": "Berlin Mitte"}, request_only=True)],
+        responses={200: LocationSerializer, **ERROR_RESPONSES},
     ),
 )
 class LocationViewSet(OrgUnitViewSet):
@@ -103,10 +116,32 @@ class EmployeeFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="The employee directory", responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES}),
     retrieve=extend_schema(summary="An employee", responses={200: EmployeeSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(summary="Provision an employee (scope hr)", responses={201: EmployeeSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="Provision an employee (scope hr)",
+        examples=[
+            OpenApiExample(
+                "A new employee",
+                value={
+                    "email": "lena.fischer@example.com",
+                    "full_name": "Lena Fischer",
+                    "employee_id": "E100877",
+                    "title": "Senior Data Analyst",
+                    "job_function": "Data Analysis",
+                    "division": "finance",
+                    "location": "berlin",
+                },
+                request_only=True,
+            )
+        ],
+        responses={201: EmployeeSerializer, **ERROR_RESPONSES},
+    ),
     partial_update=extend_schema(
         summary="Change or deactivate an employee (scope hr)",
         description="`is_active: false` deactivates: the employee can no longer sign in and their tokens are revoked.",
+        examples=[
+            OpenApiExample("A new title", value={"title": "Lead Data Analyst"}, request_only=True),
+            OpenApiExample("A leaver", value={"is_active": False}, request_only=True),
+        ],
         responses={200: EmployeeSerializer, **ERROR_RESPONSES},
     ),
 )
@@ -116,9 +151,10 @@ class EmployeeViewSet(OrgUnitViewSet):
 
     def get_queryset(self):
         queryset = User.objects.select_related("division", "location")
-        if can_manage_employees(self.request.user):
+        user = self.request.user
+        if can_manage_employees(user) or user.has_perm("accounts.view_user"):
             return queryset
-        # Leavers are out of the directory for everyone but HR.
+        # Leavers are out of the directory for everyone but HR (readers included: a sync must see them).
         return queryset.active()
 
     def perform_create(self, serializer):

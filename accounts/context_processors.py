@@ -17,7 +17,8 @@ NAVIGATION = [
 def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
-        return {"nav_items": [], "site_url": settings.SITE_URL}
+        # The sign-in page offers sign-up only when ALLOWED_SIGNUP_DOMAINS opens it.
+        return {"nav_items": [], "site_url": settings.SITE_URL, "signup_open": bool(settings.ALLOWED_SIGNUP_DOMAINS)}
     user_is_hr = is_hr(user)
     items = []
     path = request.path

@@ -21,7 +21,10 @@ HR_PERMISSIONS = [
     "accounts.add_location",
     "accounts.change_location",
     "accounts.view_apitoken",
+    "accounts.change_apitoken",  # revoke
     "accounts.view_serviceaccount",
+    "accounts.add_serviceaccount",
+    "accounts.change_serviceaccount",  # and issue its tokens (admin action)
     "openings.view_all_openings",
     "openings.view_opening",
     "openings.change_opening",
@@ -29,6 +32,13 @@ HR_PERMISSIONS = [
     "referrals.view_all_referrals",
     "referrals.view_referral",
     "referrals.change_referral",
+    "integrations.view_auditevent",
+    "integrations.view_webhookendpoint",
+    "integrations.add_webhookendpoint",
+    "integrations.change_webhookendpoint",
+    "integrations.delete_webhookendpoint",
+    "integrations.view_webhookdelivery",
+    "integrations.view_outboxevent",
 ]
 
 # What a service token's scope grants. `hr` is both.
@@ -41,6 +51,9 @@ SCOPE_PERMISSIONS = {
         "openings.view_opening",
         "referrals.view_all_referrals",
         "referrals.view_referral",
+        "integrations.view_auditevent",
+        "integrations.view_webhookendpoint",
+        "integrations.view_webhookdelivery",
     },
     "hr:write": {
         "accounts.manage_employees",
@@ -52,6 +65,9 @@ SCOPE_PERMISSIONS = {
         "accounts.change_location",
         "openings.change_opening",
         "referrals.change_referral",
+        "integrations.add_webhookendpoint",
+        "integrations.change_webhookendpoint",
+        "integrations.delete_webhookendpoint",
     },
 }
 SCOPE_PERMISSIONS["hr"] = SCOPE_PERMISSIONS["hr:read"] | SCOPE_PERMISSIONS["hr:write"]

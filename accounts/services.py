@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from allauth.account.models import EmailAddress
 
+from integrations.outbox import emit, employee_payload
+
 from .models import ApiToken, User
 
 
@@ -52,6 +54,7 @@ def employee_deactivate(*, employee):
         employee.is_active = False
         employee.deactivated_at = now
         ApiToken.objects.filter(user=employee, revoked_at__isnull=True).update(revoked_at=now)
+        emit("employee.deactivated", employee_payload(employee))
     # Open sessions die on their next request: the authentication backend refuses inactive users
     # when it loads the session's user, so there is no session table to scan here.
     return employee

@@ -17,8 +17,9 @@ def dashboard(request):
 def dashboard_context(user):
     """What the home page shows; each part of the product adds its own panel here."""
     from openings.selectors import new_in_network
+    from referrals.selectors import referral_summary
 
-    return {"new_openings": list(new_in_network(user))}
+    return {"new_openings": list(new_in_network(user)), "referral_summary": referral_summary(user)}
 
 
 @login_required

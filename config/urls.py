@@ -5,8 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import network_api
 from accounts import views as accounts_views
+from integrations import api as integrations_api
 from openings import api as openings_api
+from referrals import api as referrals_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,10 +17,13 @@ router.register("divisions", accounts_api.DivisionViewSet, basename="division")
 router.register("locations", accounts_api.LocationViewSet, basename="location")
 router.register("employees", accounts_api.EmployeeViewSet, basename="employee")
 router.register("openings", openings_api.OpeningViewSet, basename="opening")
+router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 
 api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    *integrations_api.urlpatterns(),  # before the router: "employees/bulk/" is not an employee id
     *router.urls,
+    *network_api.urlpatterns,
 ]
 
 admin.site.site_header = "Referral Board administration"
@@ -26,7 +32,10 @@ admin.site.index_title = "HR administration"
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("accounts.network_urls")),
     path("openings/", include("openings.urls")),
+    path("", include("referrals.urls")),
+    path("digest/", include("openings.digest_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

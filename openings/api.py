@@ -60,6 +60,10 @@ OPENING_EXAMPLE = OpenApiExample(
     partial_update=extend_schema(
         summary="Change an opening (poster or HR)",
         description="Status moves draft→open, open→closed, closed→open. Others get 404 if they cannot see it, 403 if they can.",
+        examples=[
+            OpenApiExample("Close it", value={"status": "closed"}, request_only=True),
+            OpenApiExample("Widen the audience", value={"visibility": "extended", "closes_on": "2026-12-31"}, request_only=True),
+        ],
         responses={200: OpeningSerializer, **ERROR_RESPONSES},
     ),
     destroy=extend_schema(summary="Delete an opening (poster or HR)", responses={204: None, **ERROR_RESPONSES}),

@@ -2,9 +2,11 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import User
+from integrations.outbox import emit, opening_payload
 
 from .models import Opening, OpeningExclusion
 from .visibility import viewer_is_hr
@@ -83,6 +85,7 @@ def opening_create(*, posted_by, excluded=(), status=Opening.Status.DRAFT, **fie
         opening.full_clean(exclude=["posted_by", "excluded"])
         opening.save()
         OpeningExclusion.objects.bulk_create([OpeningExclusion(opening=opening, user=u) for u in users])
+        emit("opening.created", opening_payload(opening))
     return opening
 
 
@@ -107,7 +110,9 @@ def opening_update(*, opening, by, excluded=None, **fields):
                 [OpeningExclusion(opening=opening, user=u) for u in users], ignore_conflicts=True
             )
         if status is not None and status != opening.status:
-            opening_set_status(opening=opening, by=by, status=status)
+            opening_set_status(opening=opening, by=by, status=status)  # emits the event, with the new fields
+        else:
+            emit("opening.updated", opening_payload(opening))
     return opening
 
 
@@ -128,19 +133,33 @@ def opening_set_status(*, opening, by, status):
     if status == Opening.Status.OPEN and opening.opened_at is None:
         opening.opened_at = timezone.now()
         fields.append("opened_at")
-    opening.save(update_fields=fields)
+    with transaction.atomic():
+        opening.save(update_fields=fields)
+        closed = status == Opening.Status.CLOSED
+        emit("opening.closed" if closed else "opening.updated", opening_payload(opening))
     return opening
 
 
 def opening_delete(*, opening, by):
+    """Delete an opening (poster or HR). One that has referrals is refused: their history must
+    stay, so it is closed instead."""
     if not can_manage(by, opening):
         raise PermissionDenied("Only the poster or HR may delete this opening.")
-    opening.delete()
+    try:
+        opening.delete()
+    except ProtectedError:
+        raise ValidationError(
+            {"non_field_errors": ["This opening has referrals, so it cannot be deleted: close it instead."]}
+        ) from None
 
 
 def openings_close_expired(*, today=None):
     """Close every open opening whose `closes_on` day has passed. Returns how many closed."""
     today = today or timezone.localdate()
-    return Opening.objects.filter(status=Opening.Status.OPEN, closes_on__lt=today).update(
-        status=Opening.Status.CLOSED, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        expired = Opening.objects.select_for_update().filter(status=Opening.Status.OPEN, closes_on__lt=today)
+        ids = list(expired.values_list("pk", flat=True))
+        closed = Opening.objects.filter(pk__in=ids).update(status=Opening.Status.CLOSED, updated_at=timezone.now())
+        for opening in Opening.objects.filter(pk__in=ids).select_related("division", "location"):
+            emit("opening.closed", opening_payload(opening))
+    return closed

@@ -63,12 +63,15 @@ def _referral_model():
 
 
 class OpeningQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, include_referred=True):
         """The openings `user` may see, by the rule in this module's docstring.
 
         Anonymous, deactivated and scope-less callers see nothing. The network branches use the
         viewer's own connection rows (index lookups on (from_user, to_user)), never a per-opening
         probe, so the cost follows the viewer's network rather than the number of openings.
+
+        A referrer's sight of an opening they referred to is read-only: `include_referred=False`
+        leaves that clause out, giving the openings `user` may act on (refer someone to).
         """
         if not _is_viewer(user):
             return self.none()
@@ -84,7 +87,8 @@ class OpeningQuerySet(models.QuerySet):
             | Q(visibility=self.model.Visibility.EXTENDED, posted_by_id__in=_second_degree_ids(user.pk))
         )
         open_and_reached = Q(status=self.model.Status.OPEN) & Q(not_excluded) & reach
-        return self.filter(Q(posted_by_id=user.pk) | _referred_by(user.pk) | open_and_reached)
+        referred = _referred_by(user.pk) if include_referred else Q(pk__in=[])
+        return self.filter(Q(posted_by_id=user.pk) | referred | open_and_reached)
 
     def open(self):
         return self.filter(status=self.model.Status.OPEN)

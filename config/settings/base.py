@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "openings",
     "referrals",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # /api/: request id, body cap (413); writes: idempotency keys and the audit log, in one transaction.
+    "integrations.middleware.ApiMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,6 +137,7 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Sign-up is open only to these email domains; empty means closed (HR provisions everyone).
 ALLOWED_SIGNUP_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALLOWED_SIGNUP_DOMAINS")]
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "add_email": "accounts.forms.AddEmailForm"}
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -195,6 +200,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -211,7 +217,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.schema.document_shared_behaviour",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "WebhookEventTypeEnum": "integrations.models.EVENT_TYPE_CHOICES",
+    },
 }
+
+# --- Integrations (HR systems) ------------------------------------------------------------------
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 600)  # per token (or per employee's session)
+EMPLOYEES_BULK_MAX_ROWS = env_int("EMPLOYEES_BULK_MAX_ROWS", 5000)
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 
 # --- Background tasks (Django's tasks API with the database backend and its db_worker) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -227,6 +248,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 
 # --- Product knobs ----------------------------------------------------------------------------
 CONNECTION_REQUEST_COOLDOWN_DAYS = env_int("CONNECTION_REQUEST_COOLDOWN_DAYS", 21)
 CONNECTION_REQUESTS_PER_DAY = env_int("CONNECTION_REQUESTS_PER_DAY", 30)
+# Candidates' personal data on referrals that ended (hired, declined, withdrawn) is erased after
+# this many days by the daily `erase_expired_referrals`; a salted hash of the email stays so the
+# duplicate rule still recognises them. The salt defaults to SECRET_KEY: set REFERRAL_EMAIL_SALT to
+# keep recognising earlier candidates across a SECRET_KEY rotation.
+REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365)
+if REFERRAL_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("REFERRAL_RETENTION_DAYS must be at least 1.")
+REFERRAL_EMAIL_SALT = env_str("REFERRAL_EMAIL_SALT")
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import demo
+from accounts.demo_network import seed_network
 
 
 class Command(BaseCommand):
@@ -34,8 +35,9 @@ class Command(BaseCommand):
     def _later_steps(self):
         """Network, openings and referrals add their demo data once the people exist, in order."""
         from openings.demo import seed_openings
+        from referrals.demo import seed_referrals
 
-        return [seed_openings]
+        return [seed_network, seed_openings, seed_referrals]
 
     def _print_sign_in(self):
         self.stdout.write("")

@@ -1,0 +1,48 @@
+"""Forms of the network pages: the people directory's filters and the note on a request."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from .models import ConnectionRequest, Division, Location, User
+
+
+def job_function_choices():
+    # Evaluated when the form is built: the HRIS may add a function at any time.
+    functions = (
+        User.objects.active().exclude(job_function="").order_by("job_function").values_list("job_function", flat=True).distinct()
+    )
+    return [(f, f) for f in functions]
+
+
+class PeopleFilter(django_filters.FilterSet):
+    """Search by name or title; filter by division, location (codes) and job function."""
+
+    q = django_filters.CharFilter(method="search", label="Name or title")
+    division = django_filters.ModelChoiceFilter(
+        queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions"
+    )
+    location = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.all(), to_field_name="code", empty_label="All locations"
+    )
+    job_function = django_filters.ChoiceFilter(choices=job_function_choices, empty_label="All functions", label="Job function")
+
+    class Meta:
+        model = User
+        fields = ["q", "division", "location", "job_function"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(full_name__icontains=value) | Q(title__icontains=value))
+
+
+class ConnectForm(forms.Form):
+    message = forms.CharField(
+        label="Add a note (optional)",
+        required=False,
+        max_length=ConnectionRequest._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Where you met, or why you would like to connect"}),
+        help_text="Up to 300 characters. They see it with your request.",
+    )

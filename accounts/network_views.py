@@ -1,0 +1,183 @@
+"""Portal pages of the network: /network/, /people/ and /people/<id>/, and their POST actions.
+
+Pages read through accounts.network and actions call its functions; a refusal becomes a message
+on the page the person came from, and someone else's request is a 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import network
+from .models import ConnectionRequest, User
+from .network_forms import ConnectForm, PeopleFilter
+
+CONNECTIONS_PER_PAGE = 30
+PEOPLE_PER_PAGE = 24
+SUGGESTIONS_SHOWN = 6
+MUTUALS_SHOWN = 12
+
+
+@login_required
+def network_home(request):
+    user = request.user
+    connections = Paginator(network.connections_of(user), CONNECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "network/home.html",
+        {
+            "connections": connections,
+            "incoming": list(network.incoming_requests(user)),
+            "outgoing": list(network.outgoing_requests(user)),
+            "suggestions": network.suggestions_for(user, limit=SUGGESTIONS_SHOWN),
+        },
+    )
+
+
+@login_required
+def people(request):
+    base = User.objects.directory()
+    filterset = PeopleFilter(request.GET or None, queryset=base)
+    if filterset.is_bound and not filterset.is_valid():
+        results = base.none()
+    else:
+        results = filterset.qs
+    page = Paginator(results, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page)
+    found = network.relationships(request.user, rows)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "network/people.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "people": [(person, found[person.pk]) for person in rows],
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+@login_required
+def profile(request, pk):
+    # Leavers are out of the directory: their profile is answered like a missing one.
+    person = get_object_or_404(User.objects.directory().select_related("manager"), pk=pk)
+    is_self = person.pk == request.user.pk
+    relationship = network.relationships(request.user, [person])[person.pk]
+    mutual = network.mutual_connections(request.user, person) if not is_self else User.objects.none()
+    manager = person.manager if person.manager_id and person.manager.is_active else None
+    return render(
+        request,
+        "network/profile.html",
+        {
+            "person": person,
+            "is_self": is_self,
+            "relationship": relationship,
+            "mutual": list(mutual[:MUTUALS_SHOWN]),
+            "mutual_count": mutual.count() if not is_self else 0,
+            "manager": manager,
+            "connect_form": ConnectForm(),
+        },
+    )
+
+
+# --- POST actions ------------------------------------------------------------------------------
+
+
+def _back(request, default):
+    """Where to go after an action: the page it came from (`next`, same host only) or `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def _run(request, action, success):
+    """Run a network action; NetworkNotFound is a 404, any other refusal an error message."""
+    try:
+        result = action()
+    except network.NetworkNotFound:
+        raise Http404("Not found.") from None
+    except network.NetworkError as error:
+        messages.error(request, error.message)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return result
+
+
+@login_required
+@require_POST
+def connect(request, pk):
+    other = get_object_or_404(User.objects.active(), pk=pk)
+    form = ConnectForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, reverse("network:profile", args=[pk]))
+
+    def said(request_obj):
+        if request_obj.status == ConnectionRequest.Status.ACCEPTED:
+            return f"{other} had already asked you: you are now connected."
+        return f"Request sent to {other}."
+
+    _run(
+        request,
+        lambda: network.connection_request_send(sender=request.user, recipient=other, message=form.cleaned_data["message"]),
+        said,
+    )
+    return _back(request, reverse("network:profile", args=[pk]))
+
+
+def _request_action(request, pk, action, success):
+    request_obj = get_object_or_404(ConnectionRequest.objects.select_related("sender", "recipient"), pk=pk)
+    _run(request, lambda: action(request_obj=request_obj, by=request.user), success(request_obj))
+    return _back(request, reverse("network:home"))
+
+
+@login_required
+@require_POST
+def request_accept(request, pk):
+    return _request_action(
+        request, pk, network.connection_request_accept, lambda r: f"You are now connected with {r.sender}."
+    )
+
+
+@login_required
+@require_POST
+def request_decline(request, pk):
+    return _request_action(request, pk, network.connection_request_decline, lambda r: f"Request from {r.sender} declined.")
+
+
+@login_required
+@require_POST
+def request_withdraw(request, pk):
+    return _request_action(
+        request, pk, network.connection_request_withdraw, lambda r: f"Request to {r.recipient} withdrawn."
+    )
+
+
+@login_required
+@require_POST
+def connection_remove(request, pk):
+    other = get_object_or_404(User.objects.active(), pk=pk)
+    _run(request, lambda: network.connection_remove(user=request.user, other=other), f"You are no longer connected with {other}.")
+    return _back(request, reverse("network:home"))
+
+
+@login_required
+@require_POST
+def suggestion_dismiss(request, pk):
+    other = get_object_or_404(User.objects.active(), pk=pk)
+    _run(
+        request,
+        lambda: network.suggestion_dismiss(user=request.user, dismissed=other),
+        f"{other} will not be suggested again.",
+    )
+    return _back(request, reverse("network:home"))

@@ -1,0 +1,146 @@
+"""Turn bench/results/*.json into docs/benchmarks.md and docs/benchmarks-latency.svg."""
+
+import json
+import math
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOCS = ROOT / "docs"
+TARGET_MS, TARGET_RATIO = 50, 1.5
+COLOURS = ["#1f5fbf", "#b42318", "#137a3e", "#8a5a00", "#6941c6", "#0e7490", "#c11574", "#475467", "#d97706"]
+
+
+def load():
+    runs = {}
+    for path in sorted(RESULTS.glob("*.json")):
+        if path.stem.isdigit():
+            runs[int(path.stem)] = json.loads(path.read_text())
+    return dict(sorted(runs.items()))
+
+
+def chart(runs):
+    """A dependency-free SVG: median latency of each scenario against company size (log scale)."""
+    sizes = list(runs)
+    names = list(next(iter(runs.values()))["scenarios"])
+    width, height, left, right, top, bottom = 760, 380, 60, 300, 20, 50
+    top_ms = max(r["scenarios"][n]["median_ms"] for r in runs.values() for n in names)
+    top_ms = max(TARGET_MS * 1.2, top_ms * 1.1)
+    lo, hi = math.log10(min(sizes)), math.log10(max(sizes)) if len(sizes) > 1 else math.log10(min(sizes)) + 1
+
+    def x(size):
+        return left + (math.log10(size) - lo) / ((hi - lo) or 1) * (width - left - right)
+
+    def y(ms):
+        return top + (1 - ms / top_ms) * (height - top - bottom)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="Arial" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="#fff"/>',
+        f'<line x1="{left}" y1="{y(0)}" x2="{width - right}" y2="{y(0)}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(0)}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{y(TARGET_MS)}" x2="{width - right}" y2="{y(TARGET_MS)}" stroke="#999" stroke-dasharray="4 4"/>',
+        f'<text x="{width - right - 4}" y="{y(TARGET_MS) - 4}" text-anchor="end" fill="#666">target {TARGET_MS} ms</text>',
+        f'<text x="14" y="{(height - bottom) / 2}" transform="rotate(-90 14 {(height - bottom) / 2})" text-anchor="middle">median latency (ms)</text>',
+        f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">employees (log scale)</text>',
+    ]
+    for ms in range(0, int(top_ms) + 1, 10 if top_ms < 120 else 50):
+        parts.append(f'<text x="{left - 6}" y="{y(ms) + 4}" text-anchor="end">{ms}</text>')
+    for size in sizes:
+        parts.append(f'<text x="{x(size)}" y="{y(0) + 16}" text-anchor="middle">{size:,}</text>')
+    for i, name in enumerate(names):
+        colour = COLOURS[i % len(COLOURS)]
+        points = " ".join(f"{x(s)},{y(runs[s]['scenarios'][name]['median_ms'])}" for s in sizes)
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for s in sizes:
+            parts.append(f'<circle cx="{x(s)}" cy="{y(runs[s]["scenarios"][name]["median_ms"])}" r="3" fill="{colour}"/>')
+        ly = top + 14 + i * 18
+        parts.append(f'<rect x="{width - right + 14}" y="{ly - 9}" width="12" height="3" fill="{colour}"/>')
+        parts.append(f'<text x="{width - right + 32}" y="{ly - 4}">{name}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def table(runs):
+    sizes = list(runs)
+    small, big = sizes[0], sizes[-1]
+    lines = [
+        "| scenario | " + " | ".join(f"{s:,}: median / p95 (ms)" for s in sizes) + f" | ratio {big:,} / {small:,} |",
+        "|---|" + "---|" * (len(sizes) + 1),
+    ]
+    for name in runs[small]["scenarios"]:
+        cells = []
+        for s in sizes:
+            r = runs[s]["scenarios"][name]
+            cells.append(f"{r['median_ms']:.1f} / {r['p95_ms']:.1f}")
+        ratio = runs[big]["scenarios"][name]["median_ms"] / runs[small]["scenarios"][name]["median_ms"]
+        flag = "" if ratio <= TARGET_RATIO and runs[big]["scenarios"][name]["median_ms"] <= TARGET_MS else " ⚠"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f}{flag} |")
+    return "\n".join(lines)
+
+
+def main():
+    runs = load()
+    if not runs:
+        raise SystemExit("No results in bench/results: run bench/run.py first.")
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmarks-latency.svg").write_text(chart(runs))
+    sizes = list(runs)
+    data = "\n".join(
+        f"| {s:,} | {r['connections']:,} | {r['openings']:,} ({r['open_openings']:,} open) | {r['small_network']} / {r['large_network']} |"
+        for s, r in runs.items()
+    )
+    digest = "\n".join(
+        f"| {s:,} | {r['digest']['digests_per_second']} | {r['digest']['gather_share']:.0%} | {r['digest']['render_share']:.0%} |"
+        for s, r in runs.items()
+    )
+    seeds = []
+    for s in sizes:
+        path = RESULTS / f"{s}.seed.json"
+        if path.exists():
+            seeds.append(f"{s:,} employees: {json.loads(path.read_text())['seconds']:.0f} s")
+    load_path = RESULTS / "load.json"
+    load_section = ""
+    if load_path.exists():
+        load = json.loads(load_path.read_text())
+        load_section = "\n## Load test\n\n" + load.get("markdown", "")
+    text = f"""# Benchmarks
+
+Generated by `bench/report.py` from `bench/results/`. Reproduce everything with one command:
+
+```sh
+make bench        # seeds referral_bench_<N> databases on the local PostgreSQL, measures, writes this file
+```
+
+Every figure is the median (and 95th percentile) of {next(iter(runs.values()))['scenarios'][next(iter(next(iter(runs.values()))['scenarios']))]['n']} requests through the whole Django stack
+(middleware, session, templates, PostgreSQL) on this 2-core machine, after a short warm-up.
+Targets: every median under {TARGET_MS} ms and every ratio between the largest and smallest company at most {TARGET_RATIO}
+(⚠ marks a miss).
+
+## The companies
+
+| employees | connections | openings | network size of the small / large viewer |
+|---|---|---|---|
+{data}
+
+Seeding time: {"; ".join(seeds) or "not recorded"}.
+
+## Latency
+
+{table(runs)}
+
+![Median latency against company size](benchmarks-latency.svg)
+
+## Digest
+
+| employees | digests built and rendered per second | gathering data | rendering |
+|---|---|---|---|
+{digest}
+{load_section}
+"""
+    (DOCS / "benchmarks.md").write_text(text)
+    print(f"wrote {DOCS / 'benchmarks.md'}")
+
+
+if __name__ == "__main__":
+    main()

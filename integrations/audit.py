@@ -1,0 +1,178 @@
+"""The audit log: one AuditEvent for every successful write through the API.
+
+The rule. Every POST, PUT, PATCH or DELETE under /api/v1/ that answers 2xx records who made it (the
+employee, or the service account and its token), what (an action such as "employee.update", the
+object's type and id, and the changes), when, and the request id. It is recorded by the API
+middleware (middleware.py), in the same transaction as the write, so no endpoint can forget it and
+no write commits without its audit row.
+
+How the changes are found, without the endpoint's help: for a write to an existing object (a detail
+route), the object's fields are read just before and just after the view runs and the difference is
+kept as {field: [old, new]}; otherwise (a create, a bulk call) the accepted JSON payload is kept.
+An endpoint that knows better (the upserts, the bulk import) says so with `note()`. Secrets and
+password hashes are never recorded.
+"""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+
+from accounts.models import ApiToken, User
+
+from .models import AuditEvent
+
+SENSITIVE = frozenset({"password", "key_hash", "secret", "previous_secret", "token", "plain_token"})
+# Bookkeeping that changes on every save says nothing about what the caller changed.
+NOISE = frozenset({"updated_at", "last_login"})
+VERBS = {"create": "create", "update": "update", "partial_update": "update", "destroy": "delete"}
+METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+
+def note(request, **hints):
+    """Let an endpoint state its audit entry exactly: action, object_type, object_id, changes."""
+    request = getattr(request, "_request", request)
+    existing = getattr(request, "audit_hints", {})
+    request.audit_hints = {**existing, **hints}
+
+
+def json_safe(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def masked(value):
+    """`value` with every sensitive key's value replaced, at any depth."""
+    if isinstance(value, dict):
+        return {k: ("***" if k in SENSITIVE else masked(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def snapshot(instance):
+    """The object's own fields (foreign keys as ids), JSON-safe, without secrets or noise."""
+    if instance is None:
+        return None
+    data = {
+        field.name: field.value_from_object(instance)
+        for field in instance._meta.concrete_fields
+        if field.name not in SENSITIVE and field.name not in NOISE
+    }
+    return json_safe(data)
+
+
+def diff(before, after):
+    """{field: [old, new]} for every field whose value differs (a missing side counts as null)."""
+    before, after = before or {}, after or {}
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    }
+
+
+# --- What a view writes to ------------------------------------------------------------------------
+
+
+def _model_of(view_class):
+    queryset = getattr(view_class, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    meta = getattr(getattr(view_class, "serializer_class", None), "Meta", None)
+    return getattr(meta, "model", None)
+
+
+class Target:
+    """What the middleware learns about a write before the view runs: the object type, the verb,
+    and (on a detail route) the object and its fields."""
+
+    def __init__(self, view_func, view_kwargs, method):
+        view_class = getattr(view_func, "cls", None)
+        self.model = _model_of(view_class) if view_class else None
+        initkwargs = getattr(view_func, "initkwargs", {}) or {}
+        actions = getattr(view_func, "actions", None) or {}
+        self.object_type = (
+            getattr(view_class, "audit_object_type", None)
+            or initkwargs.get("basename")
+            or (self.model._meta.verbose_name if self.model else "")
+        ).replace("-", "_").replace(" ", "_")
+        view_action = actions.get(method.lower())
+        self.verb = VERBS.get(view_action, view_action) if view_action else METHOD_VERBS.get(method, method.lower())
+        self.lookup = None
+        self.object_id = ""
+        self.before = None
+        if view_class is not None and self.model is not None:
+            lookup_field = getattr(view_class, "lookup_field", "pk")
+            url_kwarg = getattr(view_class, "lookup_url_kwarg", None) or lookup_field
+            if url_kwarg in view_kwargs:
+                self.lookup = {lookup_field: view_kwargs[url_kwarg]}
+                self.object_id = str(view_kwargs[url_kwarg])
+
+    def load(self):
+        if self.lookup is None:
+            return None
+        try:
+            return self.model._default_manager.filter(**self.lookup).first()
+        except (ValueError, TypeError, ValidationError):
+            return None
+
+    def capture_before(self):
+        instance = self.load()
+        if instance is not None:
+            self.object_id = str(instance.pk)
+        self.before = snapshot(instance)
+
+
+def audit_record(*, request, response, target=None, body=b""):
+    """Write the AuditEvent for a successful API write (see the module docstring)."""
+    hints = getattr(request, "audit_hints", {})
+    principal = getattr(request, "user", None)
+    token = getattr(request, "auth", None)
+    event = AuditEvent(
+        method=request.method,
+        path=request.get_full_path()[:500],
+        status_code=response.status_code,
+        request_id=getattr(request, "request_id", "")[:64],
+    )
+    if isinstance(principal, User):
+        event.actor = principal
+        event.actor_label = principal.email
+    elif getattr(principal, "is_service", False):
+        event.service_account = principal.service_account
+        event.actor_label = f"service:{principal.service_account.name}"
+    if isinstance(token, ApiToken):
+        event.token = token
+    object_type = hints.get("object_type") or (target.object_type if target else "")
+    verb = target.verb if target else METHOD_VERBS.get(request.method, "write")
+    event.object_type = object_type[:100]
+    event.action = (hints.get("action") or f"{object_type or 'api'}.{verb}")[:100]
+    object_id = hints.get("object_id") or (target.object_id if target else "")
+    if not object_id:
+        object_id = _id_from_response(response)
+    event.object_id = str(object_id or "")[:100]
+    if "changes" in hints:
+        changes = hints["changes"]
+    elif target is not None and target.before is not None:
+        after = snapshot(target.load())
+        changes = diff(target.before, after)
+    else:
+        changes = _payload(body)
+    event.changes = masked(json_safe(changes))
+    event.save()
+    return event
+
+
+def _id_from_response(response):
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and data.get("id") is not None:
+        return data["id"]
+    return ""
+
+
+def _payload(body):
+    if not body:
+        return {}
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {}

@@ -1,0 +1,121 @@
+"""Idempotency keys: a retried POST, PUT or PATCH does its work once.
+
+The rule. A request that carries `Idempotency-Key` is identified by its caller (the employee, or
+the service account behind a service token) and the key. The first such request runs and, if it
+succeeds (2xx), its status and body are kept for IDEMPOTENCY_KEY_TTL_HOURS (24 by default). Within
+that time, the same key from the same caller
+  - with the same method, path and body (JSON compared canonically): gets the kept answer back,
+    marked `Idempotent-Replayed: true`, and nothing runs again;
+  - with anything else: is refused with 422 and nothing is written.
+An answer that was not a success is not kept, so a corrected request may reuse the key.
+
+The record is inserted before the work, in the same transaction (see middleware.py): a second
+request with the same key waits on the unique (principal, key) index until the first commits, then
+replays its answer. Two concurrent requests can therefore never both run.
+"""
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.authentication import authenticate_token
+
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+METHODS = frozenset({"POST", "PUT", "PATCH"})
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as for any header token
+
+NEW, REPLAY, MISMATCH, IN_PROGRESS = "new", "replay", "mismatch", "in_progress"
+
+
+def key_problem(key):
+    """Why `key` is not a usable Idempotency-Key, or None."""
+    if not _KEY.match(key or ""):
+        return "Use 1 to 255 visible ASCII characters (a UUID is a good key)."
+    return None
+
+
+def ttl():
+    return timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+
+
+def request_principal(request):
+    """Whom a key belongs to: "user:<id>" or "service:<id>", resolved as the API will resolve it
+    (a Bearer token first, then the portal session). None for a caller who is not signed in; their
+    request goes on without idempotency and is refused by the API's authentication."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if parts and parts[0].lower() == "bearer":
+        result = authenticate_token(parts[1]) if len(parts) == 2 else None
+        if result is None:
+            return None
+        principal, _token = result
+        if getattr(principal, "is_service", False):
+            return f"service:{principal.service_account.pk}"
+        return f"user:{principal.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active:
+        return f"user:{user.pk}"
+    return None
+
+
+def fingerprint(method, path, body):
+    """SHA-256 of the method, the full path and the body; JSON bodies are compared canonically,
+    so key order and whitespace do not make a retry look like a different request."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+def idempotency_begin(*, principal, key, method, path, body):
+    """Claim `key` for this request, or find the earlier request that used it.
+
+    Returns (outcome, record): NEW (run the request, then `idempotency_complete`), REPLAY (answer
+    with the record), MISMATCH (the key was used for another request) or IN_PROGRESS. Call it
+    inside the transaction that does the work.
+    """
+    now = timezone.now()
+    digest = fingerprint(method, path, body)
+    IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=now - ttl()).delete()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                principal=principal, key=key, method=method, path=path[:500], fingerprint=digest, created_at=now
+            )
+        return NEW, record
+    except IntegrityError:
+        record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+        if record is None:  # the other request rolled back between our insert and this read
+            return idempotency_begin(principal=principal, key=key, method=method, path=path, body=body)
+    if record.fingerprint != digest:
+        return MISMATCH, record
+    if not record.status_code:
+        return IN_PROGRESS, record
+    return REPLAY, record
+
+
+def idempotency_complete(record, response):
+    """Keep a successful answer for replays; forget the key otherwise (the caller may retry it)."""
+    if 200 <= response.status_code < 300:
+        record.status_code = response.status_code
+        record.response_body = response.content.decode("utf-8", "replace")
+        record.content_type = response.get("Content-Type", "")[:100]
+        record.save(update_fields=["status_code", "response_body", "content_type"])
+    else:
+        record.delete()
+
+
+def idempotency_prune(*, now=None):
+    """Delete records past their time to live. Returns how many."""
+    now = now or timezone.now()
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - ttl()).delete()
+    return deleted

@@ -1,0 +1,265 @@
+"""Delivering webhooks: signing, one attempt at a time, retries with backoff, replay, rotation.
+
+A delivery is attempted by the tasks worker right after the event commits (outbox.emit), and again
+on the BACKOFF schedule while the receiver fails: about a day in all, then it is marked failed.
+`manage.py deliver_webhooks` sends whatever is due, for cron and for recovery after a worker
+restart. An attempt first *claims* the delivery with a conditional update, so the worker and the
+command never send the same attempt twice; a claim that dies with its process expires after a
+lease and the next run takes it over.
+
+Each POST carries `Webhook-Id` (the event id: receivers deduplicate on it), `Webhook-Timestamp`
+(Unix seconds) and `Webhook-Signature: v1=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>`; during
+a secret rotation's overlap a second `v1=` signed with the previous secret follows, comma separated.
+Only the standard library is used for HTTP, with a short timeout, and redirects are not followed.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import WebhookDelivery, WebhookEndpoint, generate_webhook_secret
+
+logger = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, … failed attempt: 7 attempts over about 23.6 hours.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=15),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+USER_AGENT = "ReferralBoard-Webhooks/1.0"
+ERROR_MAX_LENGTH = 1000
+
+
+def _timeout():
+    return float(settings.WEBHOOK_TIMEOUT_SECONDS)
+
+
+def _lease():
+    """How long a claimed attempt is left alone before another run may take it over."""
+    return timedelta(seconds=_timeout() + 60)
+
+
+# --- Signing -------------------------------------------------------------------------------------
+
+
+def sign(secret, timestamp, body):
+    """hex HMAC-SHA256 of f"{timestamp}.{body}" with `secret` (body as the exact bytes sent)."""
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signing_secrets(endpoint, *, now=None):
+    """The current secret, then the previous one while its rotation overlap lasts."""
+    now = now or timezone.now()
+    found = [endpoint.secret]
+    if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
+        found.append(endpoint.previous_secret)
+    return found
+
+
+def signature_header(endpoint, timestamp, body, *, now=None):
+    return ",".join(f"v1={sign(secret, timestamp, body)}" for secret in signing_secrets(endpoint, now=now))
+
+
+def event_body(event):
+    """The JSON body of every delivery of `event`: {id, type, created_at, data}, compact, as bytes."""
+    document = {"id": str(event.id), "type": event.type, "created_at": event.created_at.isoformat(), "data": event.payload}
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# --- Sending -------------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect would turn the POST into a GET without the body: report it as a failure instead.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url, body, headers):
+    """POST once; returns (status code or None, error text or "")."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with _opener.open(request, timeout=_timeout()) as response:
+            response.read(64 * 1024)
+            return response.status, ""
+    except urllib.error.HTTPError as error:
+        snippet = error.read(500).decode("utf-8", "replace") if error.fp else ""
+        return error.code, f"HTTP {error.code} {error.reason}: {snippet}".strip()
+    except urllib.error.URLError as error:
+        return None, f"Could not connect: {error.reason}"
+    except TimeoutError:
+        return None, f"No answer within {_timeout():g} seconds."
+    except (OSError, ValueError) as error:  # reset connections, bad status lines, malformed URLs
+        return None, f"{type(error).__name__}: {error}"
+
+
+def _claim(delivery_id, now):
+    """Take the delivery if it is pending and due; False if it is done, not due, or taken."""
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).update(
+            next_attempt_at=now + _lease(), last_attempt_at=now
+        )
+    )
+
+
+def delivery_attempt(delivery_id):
+    """Make one attempt at a delivery that is due, record the outcome and schedule the next one.
+
+    A 2xx answer succeeds. Anything else (another status, a refused connection, no answer within
+    WEBHOOK_TIMEOUT_SECONDS) counts as a failed attempt: the next one is due after BACKOFF, and after
+    MAX_ATTEMPTS the delivery is marked failed (HR can replay it from the admin or the API).
+    Returns the delivery, or None when it was not due or another process holds it.
+    """
+    now = timezone.now()
+    if not _claim(delivery_id, now):
+        return None
+    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    attempt_number = delivery.attempts + 1
+    if not endpoint.is_active:
+        code, error, duration_ms = None, "The endpoint is disabled.", 0
+        attempt_number = MAX_ATTEMPTS  # no point retrying
+    else:
+        body = event_body(delivery.event)
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Webhook-Id": str(delivery.event_id),
+            "Webhook-Timestamp": timestamp,
+            "Webhook-Signature": signature_header(endpoint, timestamp, body, now=now),
+            "Webhook-Attempt": str(attempt_number),
+        }
+        started = time.monotonic()
+        code, error = _post(endpoint.url, body, headers)
+        duration_ms = int((time.monotonic() - started) * 1000)
+    finished = timezone.now()
+    delivery.attempts = attempt_number
+    delivery.last_response_code = code
+    delivery.duration_ms = duration_ms
+    delivery.last_attempt_at = finished
+    if code is not None and 200 <= code < 300:
+        delivery.status = WebhookDelivery.Status.SUCCEEDED
+        delivery.delivered_at = finished
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+    else:
+        delivery.last_error = (error or f"HTTP {code}")[:ERROR_MAX_LENGTH]
+        if attempt_number >= MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = finished + BACKOFF[attempt_number - 1]
+    delivery.save(
+        update_fields=[
+            "status", "attempts", "last_response_code", "duration_ms", "last_attempt_at",
+            "delivered_at", "next_attempt_at", "last_error",
+        ]
+    )
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        _enqueue(delivery.pk, run_after=delivery.next_attempt_at)
+    return delivery
+
+
+def _enqueue(delivery_id, *, run_after=None):
+    """Ask the tasks worker for an attempt. Never fails the caller: if the queue is unavailable,
+    or cannot defer (the immediate backend of the tests), `deliver_webhooks` finds it when due."""
+    from .tasks import deliver_webhook
+
+    task = deliver_webhook
+    try:
+        if run_after is not None:
+            if not task.get_backend().supports_defer:
+                return
+            task = task.using(run_after=run_after)
+        task.enqueue(delivery_id)
+    except Exception:  # noqa: BLE001 - the delivery row is the source of truth, not the queue
+        logger.exception("Could not enqueue webhook delivery %s; deliver_webhooks will send it.", delivery_id)
+
+
+def enqueue_deliveries(delivery_ids):
+    for delivery_id in delivery_ids:
+        _enqueue(delivery_id)
+
+
+def deliveries_due(*, now=None):
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "id"
+    )
+
+
+def deliver_due(*, limit=None, now=None):
+    """Attempt every delivery that is due now (oldest first). Returns {status: count} of the attempts made."""
+    due = deliveries_due(now=now).values_list("pk", flat=True)
+    ids = list(due[:limit] if limit else due)
+    outcome = {"succeeded": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    for delivery_id in ids:
+        delivery = delivery_attempt(delivery_id)
+        if delivery is None:
+            outcome["skipped"] += 1
+        elif delivery.status == WebhookDelivery.Status.PENDING:
+            outcome["retrying"] += 1
+        else:
+            outcome[delivery.status] += 1
+    return outcome
+
+
+# --- HR's actions --------------------------------------------------------------------------------
+
+
+def delivery_replay(*, delivery):
+    """Send the delivery's event to its endpoint again, as a new delivery due now (same event id,
+    so a receiver that already has it can recognise it). Returns the new delivery."""
+    with transaction.atomic():
+        replay = WebhookDelivery.objects.create(
+            event_id=delivery.event_id, endpoint_id=delivery.endpoint_id, replay_of=delivery, next_attempt_at=timezone.now()
+        )
+    transaction.on_commit(lambda: _enqueue(replay.pk))
+    return replay
+
+
+def endpoint_rotate_secret(*, endpoint, overlap=None):
+    """Give the endpoint a new secret and keep signing with the old one as well for `overlap`
+    (WEBHOOK_SECRET_OVERLAP_HOURS by default), so the receiver can switch without missing events.
+    Returns the new secret (shown once)."""
+    if overlap is None:
+        overlap = timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
+    now = timezone.now()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = now + overlap
+    endpoint.secret = generate_webhook_secret()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    return endpoint.secret
+
+
+def endpoint_create(*, url, events, description="", is_active=True, created_by=None):
+    """Subscribe `url` to `events`. `created_by` is the employee or service principal asking."""
+    from accounts.models import User
+
+    endpoint = WebhookEndpoint(url=url, events=sorted(set(events)), description=description, is_active=is_active)
+    if isinstance(created_by, User):
+        endpoint.created_by = created_by
+    elif getattr(created_by, "is_service", False):
+        endpoint.created_by_service = created_by.service_account
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint

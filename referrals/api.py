@@ -1,0 +1,110 @@
+import django_filters
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from config.api import ERROR_RESPONSES
+
+from . import selectors, services
+from .models import Referral
+from .serializers import ReferralCreateSerializer, ReferralDetailSerializer, ReferralMoveSerializer, ReferralSerializer
+
+
+class ReferralFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Referral.Status.choices)
+    opening = django_filters.NumberFilter(field_name="opening_id", help_text="An opening id.")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time: only referrals changed since then."
+    )
+
+    class Meta:
+        model = Referral
+        fields = ["status", "opening", "updated_since"]
+
+
+CREATE_EXAMPLE = OpenApiExample(
+    "A referral",
+    value={
+        "opening": 42,
+        "candidate_name": "Ada Lovelace",
+        "candidate_email": "ada@example.org",
+        "note": "We built the analytics engine together; she led the design.",
+        "relationship": "Former colleague at Babbage & Co, 3 years",
+        "consent_confirmed": True,
+    },
+    request_only=True,
+)
+MOVE_EXAMPLE = OpenApiExample(
+    "Decline with a reason", value={"status": "declined", "decline_reason": "We chose a candidate with more SQL experience."}, request_only=True
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Referrals the caller may see",
+        description="Its referrer, the opening's poster and HR see a referral; nobody else.",
+        responses={200: ReferralSerializer(many=True), **ERROR_RESPONSES},
+    ),
+    retrieve=extend_schema(summary="A referral with its history", responses={200: ReferralDetailSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(
+        summary="Refer someone to an opening",
+        description=(
+            "Only to an open opening the caller may see and did not post, with the candidate's consent. "
+            "An opening the caller may not see is answered exactly as one that does not exist. The same "
+            "person (email, case-insensitive) cannot be referred twice to one opening while a referral is active."
+        ),
+        request=ReferralCreateSerializer,
+        examples=[CREATE_EXAMPLE],
+        responses={201: ReferralDetailSerializer, **ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        summary="Move a referral on (poster or HR) or withdraw it (referrer)",
+        description=(
+            "Status moves forward only: submitted→in_review→interviewing→offered→hired, and any active "
+            "status →declined (with decline_reason) or →withdrawn. Others get 404 if they cannot see it, 403 if they can."
+        ),
+        request=ReferralMoveSerializer,
+        examples=[MOVE_EXAMPLE],
+        responses={200: ReferralDetailSerializer, **ERROR_RESPONSES},
+    ),
+)
+class ReferralViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    filterset_class = ReferralFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = selectors.referrals_visible_to(self.request.user)
+        if self.action == "list":
+            return selectors.with_details(qs)
+        return selectors.with_history(qs)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ReferralSerializer
+        if self.action == "create":
+            return ReferralCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return ReferralMoveSerializer
+        return ReferralDetailSerializer
+
+    def _detail(self, referral_id, code=status.HTTP_200_OK):
+        referral = selectors.with_history(Referral.objects.all()).get(pk=referral_id)
+        return Response(ReferralDetailSerializer(referral, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        if getattr(request.user, "is_service", False):
+            raise PermissionDenied("Referrals are made by employees, not by service tokens.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        referral = services.referral_submit(referrer=request.user, **serializer.validated_data)
+        return self._detail(referral.pk, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        referral = self.get_object()  # 404 when the caller may not see it
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_move(referral=referral, by=request.user, **serializer.validated_data)
+        return self._detail(referral.pk)

@@ -1,0 +1,81 @@
+"""Reads on referrals. `referrals_visible_to` is the one place that says who sees a referral.
+
+Portal pages, the API, the dashboard and the opening page all start from it and never restate it.
+"""
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from accounts.models import User
+
+from .models import Referral, ReferralEvent
+
+VIEW_ALL_PERMISSION = "referrals.view_all_referrals"
+
+
+def viewer_sees_all_referrals(user):
+    """HR: the HR group, or a service token whose scope grants `referrals.view_all_referrals`."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(VIEW_ALL_PERMISSION))
+
+
+def referrals_visible_to(user):
+    """The referrals `user` may see, with their candidate's personal data.
+
+    The rule (issue 6): a referral is seen by its referrer, by the poster of its opening, and by HR
+    (`referrals.view_all_referrals`); by nobody else, through any channel. Anonymous and deactivated
+    callers, and service tokens without that permission, see none. Whoever else asks gets a 404,
+    exactly as for an id that does not exist.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return Referral.objects.none()
+    if viewer_sees_all_referrals(user):
+        return Referral.objects.all()
+    if not isinstance(user, User):
+        return Referral.objects.none()
+    return Referral.objects.filter(Q(referrer_id=user.pk) | Q(opening__posted_by_id=user.pk))
+
+
+def get_visible_referral_or_404(user, pk, queryset=None):
+    qs = queryset if queryset is not None else referrals_visible_to(user)
+    try:
+        return qs.get(pk=pk)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404("No referral matches the given query.") from None
+
+
+def with_details(queryset):
+    """What every page and the API show with a referral, loaded in a fixed number of queries."""
+    return queryset.select_related(
+        "opening", "opening__division", "opening__location", "opening__posted_by", "referrer", "candidate_employee"
+    )
+
+
+def with_history(queryset):
+    return with_details(queryset).prefetch_related(
+        Prefetch("events", queryset=ReferralEvent.objects.select_related("by").order_by("at", "id"))
+    )
+
+
+def referrals_made_by(user):
+    """The referrals `user` made (their own "I'm interested" included), newest first."""
+    return with_history(referrals_visible_to(user).filter(referrer_id=user.pk)).order_by("-created_at", "-id")
+
+
+def referrals_to_openings_of(user):
+    """Referrals to the openings `user` posted: their pipeline, grouped by opening then stage."""
+    return with_history(referrals_visible_to(user).filter(opening__posted_by_id=user.pk)).order_by(
+        "-opening__created_at", "opening_id", "created_at", "id"
+    )
+
+
+def referral_summary(user):
+    """How many of `user`'s referrals are in each status (the dashboard panel)."""
+    rows = referrals_visible_to(user).filter(referrer_id=user.pk).values("status").annotate(n=Count("id")).order_by()
+    counts = {row["status"]: row["n"] for row in rows}
+    return [(value, label, counts[value]) for value, label in Referral.Status.choices if counts.get(value)]
+
+
+def referral_counts_for_opening(user, opening):
+    """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR)."""
+    qs = referrals_visible_to(user).filter(opening_id=opening.pk)
+    return qs.aggregate(total=Count("id"), active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)))

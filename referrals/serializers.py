@@ -1,0 +1,92 @@
+from rest_framework import serializers
+
+from config.api import StrictFieldsMixin
+
+from .models import Referral, ReferralEvent
+
+
+class ReferralEventSerializer(serializers.ModelSerializer):
+    by = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The employee who made the change; null for an HR system or the board itself.")
+    by_name = serializers.CharField(source="actor_label", read_only=True, help_text="Who made the change, for people.")
+    from_status = serializers.CharField(read_only=True, help_text="Empty for the submission.")
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["from_status", "to_status", "by", "by_name", "by_service", "at", "comment"]
+        read_only_fields = fields
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """A referral as its referrer, the opening's poster and HR see it."""
+
+    opening = serializers.PrimaryKeyRelatedField(read_only=True)
+    referrer = serializers.PrimaryKeyRelatedField(read_only=True)
+    candidate_employee = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The employee id when the candidate works here (internal move or self-referral)."
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "opening",
+            "referrer",
+            "candidate_name",
+            "candidate_email",
+            "candidate_phone",
+            "candidate_profile_url",
+            "candidate_employee",
+            "is_self_referral",
+            "relationship",
+            "why_fit",
+            "consent_confirmed",
+            "status",
+            "decline_reason",
+            "created_at",
+            "updated_at",
+            "status_changed_at",
+            "personal_data_erased_at",
+        ]
+        read_only_fields = fields
+
+
+class ReferralDetailSerializer(ReferralSerializer):
+    history = ReferralEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [*ReferralSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+
+class ReferralCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """POST body. Shapes only; referrals/services.py decides (visibility, open, consent, duplicates)."""
+
+    opening = serializers.IntegerField(help_text="The opening's id. One you may not see is answered as one that does not exist.")
+    candidate_name = serializers.CharField(max_length=150)
+    candidate_email = serializers.EmailField(max_length=254)
+    candidate_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    candidate_profile_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    relationship = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", help_text="How you know each other.")
+    why_fit = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="", help_text="Why they fit.")
+    note = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, write_only=True, help_text="Same as why_fit (SPEC.md's name); give one of them."
+    )
+    consent_confirmed = serializers.BooleanField(help_text="Must be true: the candidate agreed to be referred.")
+
+    def validate(self, attrs):
+        note = attrs.pop("note", "")
+        if note and attrs.get("why_fit"):
+            raise serializers.ValidationError({"note": ["Give either note or why_fit, not both."]})
+        if note:
+            attrs["why_fit"] = note
+        return attrs
+
+
+class ReferralMoveSerializer(StrictFieldsMixin, serializers.Serializer):
+    """PATCH body: move the referral on (poster or HR), or withdraw it (referrer)."""
+
+    status = serializers.ChoiceField(choices=Referral.Status.choices)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", help_text="The referrer sees it.")
+    decline_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Required when status is declined."
+    )

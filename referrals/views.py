@@ -1,0 +1,195 @@
+"""Portal pages for referrals. Thin: reads come from selectors, writes go through services."""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from openings.visibility import get_visible_or_404
+
+from . import selectors, services
+from .forms import AllReferralsFilter, InterestForm, MoveForm, ReferralForm
+
+PAGE_SIZE = 25
+
+
+def _attach_errors(form, error):
+    for field, msgs in error.message_dict.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+def _with_moves(user, referrals):
+    """Pair each referral with the moves `user` may make on it (no query: the rule is in memory)."""
+    return [
+        (referral, [(value, services.S(value).label) for value in services.allowed_moves(user, referral)])
+        for referral in referrals
+    ]
+
+
+@login_required
+def referral_list(request):
+    """/referrals/: the referrals I made, and the pipeline of referrals to my openings."""
+    user = request.user
+    made = list(selectors.referrals_made_by(user))
+    pipeline = []
+    for opening, rows in groupby(selectors.referrals_to_openings_of(user), key=lambda r: r.opening):
+        rows = list(rows)
+        active = [r for r in rows if r.is_active]
+        ended = [r for r in rows if not r.is_active]
+        pipeline.append({"opening": opening, "active": _with_moves(user, active), "ended": ended})
+    return render(
+        request,
+        "referrals/list.html",
+        {"made": made, "pipeline": pipeline, "sees_all": selectors.viewer_sees_all_referrals(user)},
+    )
+
+
+@login_required
+def referral_all(request):
+    """/referrals/all/: every referral, with filters (HR only)."""
+    if not selectors.viewer_sees_all_referrals(request.user):
+        raise PermissionDenied
+    base = selectors.with_details(selectors.referrals_visible_to(request.user))
+    filterset = AllReferralsFilter(request.GET or None, queryset=base)
+    results = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    page = Paginator(results.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "referrals/all.html",
+        {"filter": filterset, "page": page, "querystring": params.urlencode(), "statuses": services.S.choices},
+    )
+
+
+def _detail_context(request, referral, form=None):
+    user = request.user
+    moves = services.allowed_moves(user, referral)
+    manages = services.runs_pipeline(user, referral)
+    if form is None and manages and moves:
+        form = MoveForm(moves=moves)
+    return {
+        "referral": referral,
+        "events": list(referral.events.all()),
+        "move_form": form if manages else None,
+        "can_withdraw": not manages and services.S.WITHDRAWN in moves,
+        "is_referrer": referral.referrer_id == user.pk,
+    }
+
+
+@login_required
+def referral_detail(request, pk):
+    referral = selectors.get_visible_referral_or_404(request.user, pk, selectors.with_history(selectors.referrals_visible_to(request.user)))
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+@login_required
+@require_POST
+def referral_move(request, pk):
+    """The poster or HR moves a referral on, with a comment (and a reason when declining)."""
+    qs = selectors.with_history(selectors.referrals_visible_to(request.user))
+    referral = selectors.get_visible_referral_or_404(request.user, pk, qs)
+    if not services.runs_pipeline(request.user, referral):
+        raise PermissionDenied  # the referrer withdraws through referral_withdraw
+    form = MoveForm(request.POST, moves=services.allowed_moves(request.user, referral))
+    if form.is_valid():
+        try:
+            moved = services.referral_move(
+                referral=referral,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                decline_reason=form.cleaned_data["decline_reason"],
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, f"{moved.candidate_name} is now {moved.get_status_display().lower()}.")
+            return redirect(_safe_next(request, reverse("referrals:detail", args=[pk])))
+    return render(request, "referrals/detail.html", _detail_context(request, referral, form), status=400)
+
+
+@login_required
+@require_POST
+def referral_withdraw(request, pk):
+    """The referrer withdraws their referral (final)."""
+    qs = selectors.with_history(selectors.referrals_visible_to(request.user))
+    referral = selectors.get_visible_referral_or_404(request.user, pk, qs)
+    try:
+        services.referral_withdraw(referral=referral, by=request.user, comment=request.POST.get("comment", "")[:2000])
+    except ValidationError as error:
+        for msgs in error.message_dict.values():
+            for msg in msgs:
+                messages.error(request, msg)
+        return render(request, "referrals/detail.html", _detail_context(request, referral), status=400)
+    messages.success(request, "The referral is withdrawn.")
+    return redirect(_safe_next(request, reverse("referrals:detail", args=[pk])))
+
+
+def _refusal(request, opening, error, template_title):
+    reasons = [msg for msgs in error.message_dict.values() for msg in msgs]
+    return render(request, "referrals/unavailable.html", {"opening": opening, "reasons": reasons, "title": template_title}, status=400)
+
+
+def _submit_page(request, pk, *, form_class, template, title, submit):
+    """Shared by "Refer someone" and "I'm interested": 404 for an opening the viewer may not see
+    (as for a missing id), a clear refusal for one they cannot refer to, else the form."""
+    opening = get_visible_or_404(request.user, pk, _openings_with_poster())
+    try:
+        services.referral_opening_check(referrer=request.user, opening=opening)
+    except ValidationError as error:
+        return _refusal(request, opening, error, title)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = submit(opening, form.cleaned_data)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return redirect("referrals:detail", pk=referral.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"form": form, "opening": opening}, status=status)
+
+
+def _openings_with_poster():
+    from openings.models import Opening
+
+    return Opening.objects.select_related("posted_by", "division", "location")
+
+
+@login_required
+def referral_create(request, pk):
+    """/openings/<id>/refer/: refer someone to an opening."""
+
+    def submit(opening, data):
+        referral = services.referral_submit(referrer=request.user, opening=opening, **data)
+        messages.success(request, f"Thank you: {referral.candidate_name} is referred. You will hear how it goes.")
+        return referral
+
+    return _submit_page(request, pk, form_class=ReferralForm, template="referrals/form.html", title="Refer someone", submit=submit)
+
+
+@login_required
+def interest_create(request, pk):
+    """/openings/<id>/interested/: put yourself forward ("I'm interested")."""
+
+    def submit(opening, data):
+        referral = services.referral_express_interest(employee=request.user, opening=opening, **data)
+        messages.success(request, "Your interest is sent to the hiring manager. You will hear how it goes.")
+        return referral
+
+    return _submit_page(request, pk, form_class=InterestForm, template="referrals/interested.html", title="I'm interested", submit=submit)
+
+
+def _safe_next(request, default):
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return default
