@@ -1,6 +1,7 @@
 """Writes on employees, org units and tokens. Views, the API, commands and tasks all call these."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from allauth.account.models import EmailAddress
@@ -67,33 +68,54 @@ def employee_reactivate(*, employee):
     return employee
 
 
+def _unique_clash(email, employee_id, exclude_pk=None):
+    """The field messages for an email or employee id that another employee holds."""
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
+    errors = {}
+    if email and others.filter(email__iexact=email).exists():
+        errors["email"] = ["Another employee already has this email address."]
+    if employee_id and others.filter(employee_id=employee_id).exists():
+        errors["employee_id"] = ["Another employee already has this employee id."]
+    return errors or {"non_field_errors": ["This employee clashes with another one."]}
+
+
 def employee_create(*, email, full_name, **fields):
     """Provision an employee. HR's directory is the source of truth, so the address counts as
-    verified; the employee signs in after choosing a password through the password-reset email."""
-    with transaction.atomic():
-        is_active = fields.pop("is_active", True)
-        employee = User.objects.create_user(email=email, full_name=full_name, **fields)
-        employee_set_verified_email(employee)
-        if not is_active:
-            employee_deactivate(employee=employee)
+    verified; the employee signs in after choosing a password through the password-reset email.
+
+    Email (case-insensitive) and employee id are unique; two simultaneous requests for the same
+    one get one employee and one field error, never a server error.
+    """
+    try:
+        with transaction.atomic():
+            is_active = fields.pop("is_active", True)
+            employee = User.objects.create_user(email=email, full_name=full_name, **fields)
+            employee_set_verified_email(employee)
+            if not is_active:
+                employee_deactivate(employee=employee)
+    except IntegrityError:
+        raise ValidationError(_unique_clash(email, fields.get("employee_id"))) from None
     return employee
 
 
 def employee_update(*, employee, **fields):
     """Change an employee's record; `is_active=False` deactivates them (see employee_deactivate)."""
-    with transaction.atomic():
-        becomes_active = fields.pop("is_active", employee.is_active)
-        was_active = employee.is_active
-        email_changed = "email" in fields and fields["email"] != employee.email
-        for name, value in fields.items():
-            setattr(employee, name, value)
-        employee.save()
-        if email_changed:
-            employee_set_verified_email(employee)
-        if was_active and not becomes_active:
-            employee_deactivate(employee=employee)
-        elif becomes_active and not was_active:
-            employee_reactivate(employee=employee)
+    try:
+        with transaction.atomic():
+            becomes_active = fields.pop("is_active", employee.is_active)
+            was_active = employee.is_active
+            email_changed = "email" in fields and fields["email"] != employee.email
+            for name, value in fields.items():
+                setattr(employee, name, value)
+            employee.save()
+            if email_changed:
+                employee_set_verified_email(employee)
+            if was_active and not becomes_active:
+                employee_deactivate(employee=employee)
+            elif becomes_active and not was_active:
+                employee_reactivate(employee=employee)
+    except IntegrityError:
+        raise ValidationError(_unique_clash(fields.get("email"), fields.get("employee_id"), employee.pk)) from None
     return employee
 
 

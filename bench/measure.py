@@ -73,6 +73,9 @@ def viewers():
 
 
 def main():
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)  # manifest storage, as in production
     small, small_n, large, large_n = viewers()
     results = {
         "employees": User.objects.active().count(),

@@ -593,3 +593,20 @@ def test_schema_documents_the_directory_and_bearer_auth(client, db):
     assert "bearerAuth" in text
     if schema:
         assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_a_create_that_loses_the_race_is_a_field_error_not_a_500(db):
+    """Two simultaneous creates: the loser passes the serializer's check, then hits the unique
+    index. The service turns that into the same field message."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import employee_create
+
+    employee_create(email="race@example.com", full_name="First", employee_id="R1")
+    with pytest.raises(ValidationError) as caught:
+        employee_create(email="RACE@example.com".lower(), full_name="Second", employee_id="R2")
+    assert caught.value.message_dict == {"email": ["Another employee already has this email address."]}
+    with pytest.raises(ValidationError) as caught:
+        employee_create(email="other@example.com", full_name="Third", employee_id="R1")
+    assert caught.value.message_dict == {"employee_id": ["Another employee already has this employee id."]}
