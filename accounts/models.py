@@ -108,6 +108,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
+        indexes = [
+            # The directory (/people/) pages active employees by name: without this a page of
+            # 24 sorts the whole company.
+            models.Index(fields=["full_name", "id"], condition=Q(is_active=True), name="user_directory_idx"),
+        ]
         permissions = [("manage_employees", "Can provision, change and deactivate employees")]
 
     def __str__(self):

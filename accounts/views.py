@@ -19,7 +19,13 @@ def dashboard_context(user):
     from openings.selectors import new_in_network
     from referrals.selectors import referral_summary
 
-    return {"new_openings": list(new_in_network(user)), "referral_summary": referral_summary(user)}
+    from .network import incoming_requests
+
+    return {
+        "new_openings": list(new_in_network(user)),
+        "referral_summary": referral_summary(user),
+        "connection_requests": list(incoming_requests(user)[:5]),
+    }
 
 
 @login_required

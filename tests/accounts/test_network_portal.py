@@ -316,3 +316,11 @@ def test_actions_need_the_csrf_token(poster, stranger):
     client.force_login(poster)
     assert client.post(f"/people/{stranger.pk}/connect/").status_code == 403
     assert not ConnectionRequest.objects.exists()
+
+
+def test_dashboard_shows_pending_connection_requests(as_user, poster, stranger, former):
+    network.connection_request_send(sender=stranger, recipient=poster)
+    ConnectionRequest.objects.create(sender=former, recipient=poster)
+    page = text(as_user(poster).get("/"))
+    assert "Connection requests" in page and f'href="/people/{stranger.pk}/"' in page
+    assert "Fred Former" not in page

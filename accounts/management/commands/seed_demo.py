@@ -14,10 +14,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--employees", type=int, default=300, help="How many employees (default 300).")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed: the same seed gives the same company.")
+        parser.add_argument(
+            "--connections",
+            type=int,
+            help="Average connections per employee (default 60, or fewer in a company under 1,000 people).",
+        )
 
-    def handle(self, *args, employees, seed, **options):
+    def handle(self, *args, employees, seed, connections=None, **options):
         if employees < len(demo.PERSONAS) + 5:
             raise CommandError(f"--employees must be at least {len(demo.PERSONAS) + 5}.")
+        # About 60 each in a large company; a small demo company stays sparser so that network
+        # visibility still means something (everyone would be second degree of everyone).
+        connections = connections if connections is not None else min(60, max(8, employees // 12))
+        if not 0 <= connections < employees:
+            raise CommandError("--connections must be between 0 and the number of employees.")
         if demo.demo_present():
             self.stdout.write("The demo company is already there; nothing changed.")
         else:
@@ -25,6 +35,7 @@ class Command(BaseCommand):
             rng = random.Random(seed)
             with transaction.atomic():
                 company = demo.seed_people(rng, employees)
+                seed_network(rng, company, self.stdout, average_degree=connections)
                 for step in self._later_steps():
                     step(rng, company, self.stdout)
             if connection.vendor == "postgresql":
@@ -37,11 +48,11 @@ class Command(BaseCommand):
         self._print_sign_in()
 
     def _later_steps(self):
-        """Network, openings and referrals add their demo data once the people exist, in order."""
+        """Openings and referrals add their demo data once the people and the network exist."""
         from openings.demo import seed_openings
         from referrals.demo import seed_referrals
 
-        return [seed_network, seed_openings, seed_referrals]
+        return [seed_openings, seed_referrals]
 
     def _print_sign_in(self):
         self.stdout.write("")
