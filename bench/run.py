@@ -68,6 +68,8 @@ def main():
             seconds = time.monotonic() - started
             print(f"   seeded in {seconds:.0f}s", flush=True)
             (RESULTS / f"{size}.seed.json").write_text(json.dumps({"seconds": round(seconds, 1)}))
+        else:
+            manage(url, "migrate", "--noinput", "-v0")  # a kept database gets any newer migration
         print(f"== measuring {size:,}", flush=True)
         env = {**os.environ, "DATABASE_URL": url, "BENCH_REQUESTS": str(args.requests)}
         out = subprocess.run(
