@@ -63,7 +63,6 @@ def main():
             print(f"== seeding {size:,} employees into {name}", flush=True)
             started = time.monotonic()
             manage(url, "migrate", "--noinput", "-v0")
-            manage(url, "createcachetable")
             manage(url, "seed_demo", "--employees", str(size), "--seed", "7")
             seconds = time.monotonic() - started
             print(f"   seeded in {seconds:.0f}s", flush=True)

@@ -303,3 +303,27 @@ class BatchedEqualsPerEmployee(TestCase):
             one = User.objects.get(pk=user.pk)
             expected = set(Opening.objects.visible_to(one).open().exclude(posted_by=one).values_list("pk", flat=True))
             assert {item.opening.pk for item in digest.openings} == expected
+
+
+def test_referral_updates_and_suggestions_in_the_digest(poster, direct, stranger):
+    from datetime import timedelta as td
+
+    from tests.referrals.factories import ReferralFactory
+
+    opening = fresh(posted_by=poster, visibility=V.NETWORK, title="Referred role")
+    changed = ReferralFactory(opening=opening, referrer=direct, candidate_name="Cora Candidate", status="in_review")
+    ReferralFactory(
+        opening=opening, referrer=direct, candidate_name="Old News", status="declined",
+        status_changed_at=timezone.now() - td(days=9),
+    )
+    # A counterpart: same job function, another division.
+    counterpart = UserFactory(full_name="Carl Counterpart", job_function=direct.job_function)
+    digest = digest_of(direct)
+    assert [r.pk for r in digest.referral_updates] == [changed.pk]
+    assert counterpart in [s.user for s in digest.suggestions] and len(digest.suggestions) <= 3
+    message = digest_lib.render_digest(digest)
+    assert "Cora Candidate for Referred role: In review" in message.body
+    assert "Old News" not in message.body
+    assert "Carl Counterpart" in message.body and f"/people/{counterpart.pk}/" in message.alternatives[0][0]
+    # The referral of someone else is never in my digest.
+    assert digest_of(stranger).referral_updates == []
