@@ -36,6 +36,7 @@ urlpatterns = [
     path("openings/", include("openings.urls")),
     path("", include("referrals.urls")),
     path("digest/", include("openings.digest_urls")),
+    path("hr/", include("referrals.hr_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -10,7 +10,7 @@ import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 from . import audit, idempotency
 
@@ -104,8 +104,6 @@ class ApiMiddleware:
         if outcome == idempotency.IN_PROGRESS:
             return error(409, "idempotency_key_in_progress", "A request with this Idempotency-Key is still running.",
                          {idempotency.HEADER: ["Retry in a moment to get its answer."]}, {"Retry-After": "1"})
-        from django.http import HttpResponse
-
         replay = HttpResponse(record.response_body, status=record.status_code, content_type=record.content_type or None)
         replay["Idempotent-Replayed"] = "true"
         return replay

@@ -17,3 +17,6 @@ ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS}  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Throttling has its own tests; elsewhere the budget must never be what a test runs into.
 API_RATE_PER_MINUTE = 1_000_000
+# Serve static files from the app folders, not from a collected STATIC_ROOT that a benchmark or a
+# collectstatic may be rewriting while the suite runs.
+WHITENOISE_AUTOREFRESH = True

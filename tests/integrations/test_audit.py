@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import AuditEvent
-from tests.factories import DivisionFactory, LocationFactory, UserFactory
+from tests.factories import DivisionFactory, UserFactory
 from tests.openings.factories import OpeningFactory
 
 
@@ -143,4 +143,3 @@ def test_network_writes_are_audited_too(api_as, poster):
     assert accept_event.action == "connection_request.accept"
     assert accept_event.changes["status"] == ["pending", "accepted"]
     assert accept_event.actor == other
-    LocationFactory()

@@ -1,0 +1,78 @@
+"""The HR dashboard at /hr/: oversight of openings, referrals and the digest in one page.
+
+Every number comes from the same selectors as the rest of the product (`visible_to` for openings,
+`referrals_visible_to` for referrals), asked as the HR viewer, so the page cannot show more than
+HR may see. A fixed number of aggregate queries, whatever the company's size.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.models import Connection, User
+from openings.digest import week_of
+from openings.models import DigestDelivery, Opening
+from openings.visibility import viewer_is_hr
+
+from .models import Referral
+from .selectors import referrals_visible_to, viewer_sees_all_referrals
+
+STALE_AFTER = timedelta(days=30)
+
+
+def hr_overview(user, *, now=None):
+    """The figures of the HR dashboard, for an HR viewer."""
+    now = now or timezone.now()
+    openings = Opening.objects.visible_to(user)
+    referrals = referrals_visible_to(user)
+    by_status = dict(openings.values_list("status").annotate(n=Count("id")).order_by())
+    by_visibility = dict(openings.open().values_list("visibility").annotate(n=Count("id")).order_by())
+    funnel = dict(referrals.values_list("status").annotate(n=Count("id")).order_by())
+    year_ago = now - timedelta(days=365)
+    top_referrers = list(
+        referrals.filter(created_at__gte=year_ago, is_self_referral=False)
+        .values("referrer_id", "referrer__full_name", "referrer__division__name")
+        .annotate(n=Count("id"), hired=Count("id", filter=Q(status=Referral.Status.HIRED)))
+        .order_by("-n", "referrer__full_name")[:10]
+    )
+    # Open for a month without a single referral: the roles word of mouth is not reaching.
+    quiet = list(
+        openings.open()
+        .filter(opened_at__lte=now - STALE_AFTER)
+        .annotate(referral_count=Count("referrals"))
+        .filter(referral_count=0)
+        .select_related("posted_by", "division")
+        .order_by("opened_at")[:10]
+    )
+    by_division = list(
+        referrals.values("opening__division__name")
+        .annotate(n=Count("id"), active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)))
+        .order_by("-n")[:10]
+    )
+    week = week_of(now)
+    digest = dict(DigestDelivery.objects.filter(week=week).values_list("status").annotate(n=Count("id")).order_by())
+    return {
+        "employees": User.objects.active().count(),
+        "connections": Connection.objects.between_active().count() // 2,
+        "openings_by_status": [(label, by_status.get(value, 0)) for value, label in Opening.Status.choices],
+        "open_by_visibility": [(label, by_visibility.get(value, 0)) for value, label in Opening.Visibility.choices],
+        "funnel": [(value, label, funnel.get(value, 0)) for value, label in Referral.Status.choices],
+        "active_referrals": sum(funnel.get(s, 0) for s in Referral.ACTIVE_STATUSES),
+        "hires": funnel.get(Referral.Status.HIRED, 0),
+        "top_referrers": top_referrers,
+        "quiet_openings": quiet,
+        "by_division": by_division,
+        "digest_week": week,
+        "digest": digest,
+    }
+
+
+@login_required
+def dashboard(request):
+    if not (viewer_is_hr(request.user) and viewer_sees_all_referrals(request.user)):
+        raise PermissionDenied
+    return render(request, "hr/dashboard.html", hr_overview(request.user))
