@@ -112,6 +112,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             # The directory (/people/) pages active employees by name: without this a page of
             # 24 sorts the whole company.
             models.Index(fields=["full_name", "id"], condition=Q(is_active=True), name="user_directory_idx"),
+            # The visibility rule leaves leavers out of every network link by this small set.
+            models.Index(fields=["id"], condition=Q(is_active=False), name="user_leavers_idx"),
         ]
         permissions = [("manage_employees", "Can provision, change and deactivate employees")]
 

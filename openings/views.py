@@ -29,12 +29,19 @@ def opening_list(request):
         status = Opening.Status.OPEN
     base = base.filter(status=status)
     filterset = OpeningFilter(request.GET or None, queryset=base)
-    results = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    page = Paginator(results.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values())
+    results = filterset.qs if filtered else base
     # Counts per filter option come from the same visible queryset: nobody learns of an opening
-    # through a number.
-    division_counts = dict(base.values_list("division__code").annotate(n=Count("id")).order_by())
-    location_counts = dict(base.values_list("location__code").annotate(n=Count("id")).order_by())
+    # through a number. One grouped query gives both facets and, unfiltered, the total as well.
+    division_counts, location_counts, total = {}, {}, 0
+    for division, location, n in base.values_list("division__code", "location__code").annotate(n=Count("id")).order_by():
+        division_counts[division] = division_counts.get(division, 0) + n
+        location_counts[location] = location_counts.get(location, 0) + n
+        total += n
+    paginator = Paginator(results.order_by("-opened_at", "-id"), PAGE_SIZE)
+    if not filtered:
+        paginator.count = total  # the same number: no second scan of the visible openings
+    page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
