@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r'href="/openings/(\d+)/"')
 
 
-def setup(database_url, users):
+def setup(database_url, users, secret_key):
     """Sessions and tokens for `users` active employees with a network (run through Django)."""
     code = f"""
 import json
@@ -47,7 +47,14 @@ for user in people:
     out.append({{"id": user.pk, "session": session.session_key, "token": token_issue(user=user, name="load")[1]}})
 print("JSON" + json.dumps(out))
 """
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "false"}
+    # The sessions are signed with the server's SECRET_KEY, so both sides must share it.
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "SECRET_KEY": secret_key,
+    }
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code], env=env, check=True, capture_output=True, text=True
     )
@@ -188,12 +195,13 @@ def main():
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
 
-    people = setup(args.database_url, args.users)
+    secret_key = secrets.token_urlsafe(50)
+    people = setup(args.database_url, args.users, secret_key)
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{args.port}",
         "SECURE_SSL_REDIRECT": "false",

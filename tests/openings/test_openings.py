@@ -344,3 +344,15 @@ def test_detail_and_form_queries_are_constant(client, django_assert_max_num_quer
         assert client.get(f"/openings/{opening.pk}/").status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(f"/openings/{opening.pk}/edit/").status_code == 200
+
+
+def test_list_pages_keep_the_filters(client, poster, direct):
+    for i in range(23):
+        OpeningFactory(posted_by=poster, title=f"Analyst {i}")
+    OpeningFactory(posted_by=poster, title="Gardener")
+    client.force_login(direct)
+    first = client.get("/openings/?q=Analyst").content.decode()
+    assert "Page 1 of 2" in first and 'href="?q=Analyst&amp;page=2"' in first
+    second = client.get("/openings/?q=Analyst&page=2").content.decode()
+    assert second.count('class="card opening-card"') == 3 and "Gardener" not in second
+    assert "24 openings" in client.get("/openings/").content.decode()
