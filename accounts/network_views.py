@@ -7,6 +7,7 @@ on the page the person came from, and someone else's request is a 404.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +40,22 @@ def network_home(request):
     )
 
 
+class CappedPaginator(Paginator):
+    """Counts matches only up to COUNT_CAP: a one-letter search in a company of 100,000 would
+    otherwise count most of the company on every page. Past the cap the page says "1,000+"
+    and the search is to be refined; the pages themselves stay index walks."""
+
+    COUNT_CAP = 1000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.COUNT_CAP + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.COUNT_CAP
+
+
 @login_required
 def people(request):
     base = User.objects.directory()
@@ -47,7 +64,7 @@ def people(request):
         results = base.none()
     else:
         results = filterset.qs
-    page = Paginator(results, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(results, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)
     found = network.relationships(request.user, rows)
     params = request.GET.copy()

@@ -115,7 +115,7 @@ class Employee(threading.Thread):
                 results = json.loads(data or b"{}").get("results", []) if status == 200 else []
                 if results:
                     target = self.rng.choice(results)
-                    target_id = target.get("id") or target.get("person", {}).get("id")
+                    target_id = target["employee"]["id"]
                     self.request("POST /api/v1/connection-requests/", "POST", "/api/v1/connection-requests/", {"to": target_id}, api=True)
             elif roll < 0.25 and ids:
                 self.request(

@@ -324,3 +324,17 @@ def test_dashboard_shows_pending_connection_requests(as_user, poster, stranger, 
     page = text(as_user(poster).get("/"))
     assert "Connection requests" in page and f'href="/people/{stranger.pk}/"' in page
     assert "Fred Former" not in page
+
+
+def test_directory_counts_stop_at_a_cap(client, poster, monkeypatch):
+    from accounts.network_views import CappedPaginator
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 5)
+    for i in range(8):
+        UserFactory(full_name=f"Zed Capped {i}")
+    client.force_login(poster)
+    page = client.get("/people/?q=Zed").content.decode()
+    assert "More than 5 people match" in page
+    page = client.get("/people/?q=Zed Capped 1").content.decode()
+    assert "1 person" in page
