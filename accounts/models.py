@@ -114,6 +114,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["full_name", "id"], condition=Q(is_active=True), name="user_directory_idx"),
             # The visibility rule leaves leavers out of every network link by this small set.
             models.Index(fields=["id"], condition=Q(is_active=False), name="user_leavers_idx"),
+            # Counterpart suggestions walk one job function from a pivot id.
+            models.Index(fields=["job_function", "id"], condition=Q(is_active=True), name="user_function_walk_idx"),
         ]
         permissions = [("manage_employees", "Can provision, change and deactivate employees")]
 
