@@ -99,6 +99,8 @@ def main():
         path = RESULTS / f"{s}.seed.json"
         if path.exists():
             seeds.append(f"{s:,} employees: {json.loads(path.read_text())['seconds']:.0f} s")
+    notes_path = DOCS / "benchmarks-notes.md"
+    notes = "\n" + notes_path.read_text() if notes_path.exists() else ""
     load_path = RESULTS / "load.json"
     load_section = ""
     if load_path.exists():
@@ -136,7 +138,7 @@ Seeding time: {"; ".join(seeds) or "not recorded"}.
 | employees | digests built and rendered per second | gathering data | rendering |
 |---|---|---|---|
 {digest}
-{load_section}
+{load_section}{notes}
 """
     (DOCS / "benchmarks.md").write_text(text)
     print(f"wrote {DOCS / 'benchmarks.md'}")
