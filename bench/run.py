@@ -69,6 +69,10 @@ def main():
             (RESULTS / f"{size}.seed.json").write_text(json.dumps({"seconds": round(seconds, 1)}))
         else:
             manage(url, "migrate", "--noinput", "-v0")  # a kept database gets any newer migration
+        # Fresh statistics, as autovacuum keeps them in production: a load test that just added
+        # rows to a small table otherwise leaves the planner with a plan for the empty table.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
         print(f"== measuring {size:,}", flush=True)
         env = {**os.environ, "DATABASE_URL": url, "BENCH_REQUESTS": str(args.requests)}
         out = subprocess.run(
