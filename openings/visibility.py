@@ -201,16 +201,18 @@ def audience_preview(opening, *, excluded_ids=None):
     poster_id = opening.posted_by_id
     if not opening.posted_by.is_active:
         return {"total": 0, "direct": 0, "second": 0, "company": False}
-    # Counted on the connection rows themselves (index-only range scans on (from_user, to_user)),
-    # the same sets as reach_of() without joining the employee table.
-    n_direct = _direct_ids(poster_id).exclude(to_user_id__in=excluded_ids).count()
+    # Counted on the connection rows themselves, the same sets as reach_of() without joining the
+    # employee table. The poster's connections are read first and passed as a list: with the
+    # subquery, the planner sometimes chose to scan the whole connection table.
+    direct = set(_direct_ids(poster_id).values_list("to_user_id", flat=True))
+    n_direct = len(direct - set(excluded_ids))
     n_second = 0
-    if opening.visibility == opening.Visibility.EXTENDED:
+    if opening.visibility == opening.Visibility.EXTENDED and direct:
         n_second = (
-            _second_degree_ids(poster_id)
-            .exclude(to_user_id__in=_direct_ids(poster_id))
-            .exclude(to_user_id=poster_id)
-            .exclude(to_user_id__in=excluded_ids)
+            Connection.objects.filter(from_user_id__in=sorted(direct))
+            .exclude(to_user_id__in=_inactive_ids())
+            .exclude(to_user_id__in=sorted(direct | {poster_id} | set(excluded_ids)))
+            .values("to_user_id")
             .order_by()
             .distinct()
             .count()
