@@ -292,8 +292,12 @@ def suggestions_for(user, *, limit=10):
     return suggestions_for_many([user], limit=limit).get(user.pk, [])
 
 
-def suggestions_for_many(users, *, limit=10):
+def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     """{employee id: [Suggestion]} for a batch of employees, by the rule of `suggestions_for`.
+
+    With `counterparts_only`, only people with the same job function in another division or
+    location are suggested, ranked without mutual connections: what the weekly digest shows
+    ("suggested counterparts"), without ranking every friend-of-a-friend path of the batch.
 
     Seven queries for one employee; for a batch, five plus two per distinct job function in it,
     whatever the size of the batch or the company: the exclusions, the mutual-connection pool
@@ -308,7 +312,8 @@ def suggestions_for_many(users, *, limit=10):
     candidates = {pk: {} for pk in ids}
 
     pool = min(SUGGESTION_POOL, max(50, 10 * limit))
-    for viewer_id, pk, division_id, location_id, job_function, n in _mutual_pool(ids, pool, excluded):
+    mutual_rows = () if counterparts_only else _mutual_pool(ids, pool, excluded)
+    for viewer_id, pk, division_id, location_id, job_function, n in mutual_rows:
         candidates[viewer_id][pk] = _Candidate(pk, division_id, location_id, job_function, n)
 
     counterparts = _counterpart_pools(viewers)
@@ -323,7 +328,7 @@ def suggestions_for_many(users, *, limit=10):
                 candidate.pk, candidate.division_id, candidate.location_id, candidate.job_function
             )
             wanted.add(candidate.pk)
-    if wanted:
+    if wanted and not counterparts_only:
         for viewer_id, pk, n in _mutual_counts(ids, wanted):
             if pk in candidates[viewer_id]:
                 candidates[viewer_id][pk].mutual = n

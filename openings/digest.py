@@ -131,12 +131,16 @@ def build_digests(users, *, week, as_of=None, candidates=None):
         requests.setdefault(request.recipient_id, []).append(request)
     updates = _referral_updates(ids, as_of)
     suggestions = _suggestions(users)
+    by_pk = {o.pk: o for o in candidates}
+    newest = {o.pk: position for position, o in enumerate(candidates)}  # candidates are newest first
     digests = []
     for user in users:
         visible = seen.get(user.pk, {})
-        items = [DigestItem(o, visible[o.pk]) for o in candidates if o.pk in visible and o.posted_by_id != user.pk]
-        # Newest first within a degree: the candidates are already newest first and sort is stable.
-        items.sort(key=lambda item: item.degree)
+        ranked = sorted(
+            (pk for pk in visible if by_pk[pk].posted_by_id != user.pk),
+            key=lambda pk: (visible[pk], newest[pk]),
+        )
+        items = [DigestItem(by_pk[pk], visible[pk]) for pk in ranked]
         digests.append(
             Digest(
                 user=user,
@@ -170,8 +174,7 @@ def _referral_updates(user_ids, as_of):
 def _suggestions(users):
     from accounts import network
 
-    many = getattr(network, "suggestions_for_many", None)
-    return many(users, limit=SUGGESTIONS) if many else {}
+    return network.suggestions_for_many(users, limit=SUGGESTIONS, counterparts_only=True)
 
 
 def digest_for(user, *, week=None):

@@ -271,17 +271,28 @@ def visible_among(openings, users):
         referred = set(
             Referral.objects.filter(opening_id__in=opening_ids, referrer_id__in=viewer_ids).values_list("referrer_id", "opening_id")
         )
+    # Plain tuples: this loop runs openings × viewers times, and model attribute access was most
+    # of its cost.
+    rows = [
+        (
+            o.pk,
+            o.posted_by_id,
+            o.status == Opening.Status.OPEN,
+            o.visibility == Opening.Visibility.COMPANY,
+            o.visibility == Opening.Visibility.EXTENDED,
+        )
+        for o in openings
+    ]
     for viewer_id in viewer_ids:
         seen = result[viewer_id]
-        for o in openings:
-            link = (viewer_id, o.posted_by_id)
-            reached = o.status == Opening.Status.OPEN and (viewer_id, o.pk) not in excluded and (
-                o.visibility == Opening.Visibility.COMPANY
-                or link in direct
-                or (o.visibility == Opening.Visibility.EXTENDED and link in second)
+        is_hr = viewer_id in hr_ids
+        for pk, poster_id, is_open, is_company, is_extended in rows:
+            link = (viewer_id, poster_id)
+            reached = is_open and (viewer_id, pk) not in excluded and (
+                is_company or link in direct or (is_extended and link in second)
             )
             if reached:
-                seen[o.pk] = 1 if link in direct else 2 if link in second else 3
-            elif o.posted_by_id == viewer_id or viewer_id in hr_ids or (viewer_id, o.pk) in referred:
-                seen[o.pk] = 3
+                seen[pk] = 1 if link in direct else 2 if link in second else 3
+            elif poster_id == viewer_id or is_hr or (viewer_id, pk) in referred:
+                seen[pk] = 3
     return result
