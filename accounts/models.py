@@ -38,6 +38,10 @@ class UserQuerySet(models.QuerySet):
         """Employees who may sign in and who count in the network; leavers drop out of everything."""
         return self.filter(is_active=True)
 
+    def leavers(self):
+        """Deactivated employees: few next to the company, so rules exclude them as a small set."""
+        return self.filter(is_active=False)
+
     def directory(self):
         return self.active().select_related("division", "location")
 

@@ -405,7 +405,7 @@ def _second_degree_links(viewer_ids):
     employee table on every row: at 100,000 employees those joins were random reads costing
     more than the rest of the query.
     """
-    leavers = User.objects.filter(is_active=False).values("pk")
+    leavers = User.objects.leavers().values("pk")
     return (
         Connection.objects.filter(from_user__connections_in__from_user_id__in=viewer_ids)
         .exclude(from_user_id__in=leavers)

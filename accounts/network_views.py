@@ -11,8 +11,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from config.http import redirect_back
 
 from . import network
 from .models import ConnectionRequest, User
@@ -107,14 +108,6 @@ def profile(request, pk):
 # --- POST actions ------------------------------------------------------------------------------
 
 
-def _back(request, default):
-    """Where to go after an action: the page it came from (`next`, same host only) or `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
-
-
 def _run(request, action, success):
     """Run a network action; NetworkNotFound is a 404, any other refusal an error message."""
     try:
@@ -137,7 +130,7 @@ def connect(request, pk):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return _back(request, reverse("network:profile", args=[pk]))
+        return redirect_back(request, reverse("network:profile", args=[pk]))
 
     def said(request_obj):
         if request_obj.status == ConnectionRequest.Status.ACCEPTED:
@@ -149,13 +142,13 @@ def connect(request, pk):
         lambda: network.connection_request_send(sender=request.user, recipient=other, message=form.cleaned_data["message"]),
         said,
     )
-    return _back(request, reverse("network:profile", args=[pk]))
+    return redirect_back(request, reverse("network:profile", args=[pk]))
 
 
 def _request_action(request, pk, action, success):
     request_obj = get_object_or_404(ConnectionRequest.objects.select_related("sender", "recipient"), pk=pk)
     _run(request, lambda: action(request_obj=request_obj, by=request.user), success(request_obj))
-    return _back(request, reverse("network:home"))
+    return redirect_back(request, reverse("network:home"))
 
 
 @login_required
@@ -185,7 +178,7 @@ def request_withdraw(request, pk):
 def connection_remove(request, pk):
     other = get_object_or_404(User.objects.active(), pk=pk)
     _run(request, lambda: network.connection_remove(user=request.user, other=other), f"You are no longer connected with {other}.")
-    return _back(request, reverse("network:home"))
+    return redirect_back(request, reverse("network:home"))
 
 
 @login_required
@@ -197,4 +190,4 @@ def suggestion_dismiss(request, pk):
         lambda: network.suggestion_dismiss(user=request.user, dismissed=other),
         f"{other} will not be suggested again.",
     )
-    return _back(request, reverse("network:home"))
+    return redirect_back(request, reverse("network:home"))

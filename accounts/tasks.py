@@ -22,48 +22,43 @@ def _wants_mail(user):
     return bool(user.is_active and user.notify_connection_requests and user.email)
 
 
+def _send_about(request_id, *, status, to, about, template):
+    """Mail `to` (the "sender" or "recipient" side) about the other side of a request, if the
+    request is still in `status`, the other side is still active and `to` wants these emails."""
+    request_obj = _load(request_id)
+    if request_obj is None or request_obj.status != status:
+        return False
+    reader, subject = getattr(request_obj, to), getattr(request_obj, about)
+    if not (subject.is_active and _wants_mail(reader)):
+        return False
+    send_templated_mail(
+        to=reader.email,
+        template=template,
+        context={
+            "request": request_obj,
+            "sender": request_obj.sender,
+            "recipient": request_obj.recipient,
+            "network_url": settings.SITE_URL + reverse("network:home"),
+            "profile_url": settings.SITE_URL + reverse("network:profile", args=[subject.pk]),
+        },
+    )
+    return True
+
+
 @task()
 def send_connection_request_email(request_id):
     """Tell the recipient of a new request who asked, with their note and a link to answer.
 
     Nothing is sent if the request is no longer pending or either side left.
     """
-    request_obj = _load(request_id)
-    if request_obj is None or request_obj.status != ConnectionRequest.Status.PENDING:
-        return False
-    if not (request_obj.sender.is_active and _wants_mail(request_obj.recipient)):
-        return False
-    send_templated_mail(
-        to=request_obj.recipient.email,
-        template="emails/connection_request",
-        context={
-            "request": request_obj,
-            "sender": request_obj.sender,
-            "recipient": request_obj.recipient,
-            "network_url": settings.SITE_URL + reverse("network:home"),
-            "profile_url": settings.SITE_URL + reverse("network:profile", args=[request_obj.sender_id]),
-        },
+    return _send_about(
+        request_id, status=ConnectionRequest.Status.PENDING, to="recipient", about="sender", template="emails/connection_request"
     )
-    return True
 
 
 @task()
 def send_connection_accepted_email(request_id):
     """Tell the sender that their request was accepted, with a link to their network."""
-    request_obj = _load(request_id)
-    if request_obj is None or request_obj.status != ConnectionRequest.Status.ACCEPTED:
-        return False
-    if not (request_obj.recipient.is_active and _wants_mail(request_obj.sender)):
-        return False
-    send_templated_mail(
-        to=request_obj.sender.email,
-        template="emails/connection_accepted",
-        context={
-            "request": request_obj,
-            "sender": request_obj.sender,
-            "recipient": request_obj.recipient,
-            "network_url": settings.SITE_URL + reverse("network:home"),
-            "profile_url": settings.SITE_URL + reverse("network:profile", args=[request_obj.recipient_id]),
-        },
+    return _send_about(
+        request_id, status=ConnectionRequest.Status.ACCEPTED, to="sender", about="recipient", template="emails/connection_accepted"
     )
-    return True

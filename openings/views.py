@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.http import redirect_back
+
 from . import services
 from .forms import VISIBILITY_HELP, OpeningForm, OpeningFilter
 from .models import Opening
@@ -158,16 +160,7 @@ def opening_status(request, pk):
                     messages.error(request, msg)
         else:
             messages.success(request, f"The opening is now {opening.get_status_display().lower()}.")
-    return redirect(_safe_next(request, reverse("openings:detail", args=[pk])))
-
-
-def _safe_next(request, default):
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return default
+    return redirect_back(request, reverse("openings:detail", args=[pk]))
 
 
 def _attach_errors(form, error):

@@ -39,7 +39,7 @@ def viewer_is_hr(user):
 def _inactive_ids():
     # Leavers are few next to the company, so "not a leaver" is a small hashed set probed once,
     # where "is active" would join the employee table on every connection row.
-    return User.objects.filter(is_active=False).values("pk")
+    return User.objects.leavers().values("pk")
 
 
 def _direct_ids(user_id):

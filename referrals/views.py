@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.http import redirect_back
 from openings.visibility import get_visible_or_404
 
 from . import selectors, services
@@ -112,7 +112,7 @@ def referral_move(request, pk):
             _attach_errors(form, error)
         else:
             messages.success(request, f"{moved.candidate_name} is now {moved.get_status_display().lower()}.")
-            return redirect(_safe_next(request, reverse("referrals:detail", args=[pk])))
+            return redirect_back(request, reverse("referrals:detail", args=[pk]))
     return render(request, "referrals/detail.html", _detail_context(request, referral, form), status=400)
 
 
@@ -130,7 +130,7 @@ def referral_withdraw(request, pk):
                 messages.error(request, msg)
         return render(request, "referrals/detail.html", _detail_context(request, referral), status=400)
     messages.success(request, "The referral is withdrawn.")
-    return redirect(_safe_next(request, reverse("referrals:detail", args=[pk])))
+    return redirect_back(request, reverse("referrals:detail", args=[pk]))
 
 
 def _refusal(request, opening, error, template_title):
@@ -186,10 +186,3 @@ def interest_create(request, pk):
         return referral
 
     return _submit_page(request, pk, form_class=InterestForm, template="referrals/interested.html", title="I'm interested", submit=submit)
-
-
-def _safe_next(request, default):
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return nxt
-    return default
