@@ -316,7 +316,9 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     for viewer_id, pk, division_id, location_id, job_function, n in mutual_rows:
         candidates[viewer_id][pk] = _Candidate(pk, division_id, location_id, job_function, n)
 
-    counterparts = _counterpart_pools(viewers)
+    # The digest's three picks need no deep pool: a fixed one keeps its cost per recipient the same
+    # in a company of a thousand and of a hundred thousand.
+    counterparts = _counterpart_pools(viewers, size=pool if counterparts_only else SUGGESTION_POOL)
     wanted = set()
     for viewer in viewers:
         for candidate in counterparts.get(viewer.job_function, ()):
@@ -460,14 +462,14 @@ def _mutual_counts(viewer_ids, candidate_ids):
     )
 
 
-def _counterpart_pools(viewers):
-    """{job function: up to SUGGESTION_POOL active employees with it}, one query per function,
+def _counterpart_pools(viewers, *, size=SUGGESTION_POOL):
+    """{job function: up to `size` active employees with it}, two queries per function,
     drawn from a different stretch of the company for each viewer (or batch).
 
     An index walk on (job_function, id) from the batch's first viewer, upwards or downwards by the
     parity of that id, then the other way for when one end of the company comes first (two
     queries per function): sorting every employee of a function by a shuffled key cost a sort of
-    thousands of rows per page in a large company, and this reads SUGGESTION_POOL index entries.
+    thousands of rows per page in a large company, and this reads `size` index entries.
     """
     pools = {}
     by_function = defaultdict(list)
@@ -481,7 +483,7 @@ def _counterpart_pools(viewers):
         first, then = (up, down) if pivot % 2 else (down, up)
         # Both walks always run (two index reads), so the query count never depends on the data;
         # the second only matters near one end of the company.
-        rows = (list(first[:SUGGESTION_POOL]) + list(then[:SUGGESTION_POOL]))[:SUGGESTION_POOL]
+        rows = (list(first[:size]) + list(then[:size]))[:size]
         pools[function] = [_Candidate(pk, division_id, location_id, function) for pk, division_id, location_id in rows]
     return pools
 

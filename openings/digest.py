@@ -5,7 +5,7 @@ opened in the last 7 days, ranked direct connections first, then second degree, 
 most ten; their pending connection requests; their referrals whose status changed that week; three
 suggested counterparts. Nothing new (no opening, request or referral change): no email.
 
-Which openings a recipient may see comes from `visibility.visible_among`, the batched form of the
+Which openings a recipient may see comes from `visibility.ranked_among`, the batched form of the
 one rule, never from a rule restated here.
 """
 
@@ -25,7 +25,7 @@ from accounts.models import ConnectionRequest, User
 from config.mail import render_templated_mail
 
 from .models import DigestDelivery, Opening
-from .visibility import visible_among
+from .visibility import ranked_among
 
 MAX_OPENINGS = 10
 SUGGESTIONS = 3
@@ -107,21 +107,26 @@ class Digest:
 
 def new_openings(as_of):
     """Open openings first opened in the week before `as_of` (for everyone; filtered per viewer)."""
-    return (
-        Opening.objects.open()
-        .filter(opened_at__gt=as_of - WINDOW, opened_at__lte=as_of)
-        .select_related("division", "location", "posted_by")
-        .order_by("-opened_at", "-id")
-    )
+    return Opening.objects.open().filter(opened_at__gt=as_of - WINDOW, opened_at__lte=as_of).order_by("-opened_at", "-id")
 
 
-def build_digests(users, *, week, as_of=None, candidates=None):
-    """The digests of a batch of recipients, in a fixed number of queries for the whole batch."""
+def build_digests(users, *, week, as_of=None):
+    """The digests of a batch of recipients, in a fixed number of queries for the whole batch.
+
+    The week's openings are read as four columns each and ranked per recipient by
+    `visibility.ranked_among`, and only the ten each email shows are loaded in full: a large
+    company posts thousands of openings a week, and a recipient's work follows their network.
+    """
     as_of = as_of or as_of_for(week)
     users = list(users)
     ids = [u.pk for u in users]
-    candidates = list(new_openings(as_of)) if candidates is None else candidates
-    seen = visible_among(candidates, users)
+    sights = ranked_among(new_openings(as_of), users, limit=MAX_OPENINGS, skip_own=True)
+    shown = {pk for sight in sights.values() for pk, _degree in sight.best}
+    by_pk = (
+        Opening.objects.select_related("division", "location", "posted_by")
+        .only("title", "division__name", "location__name", "posted_by__full_name")
+        .in_bulk(shown)
+    )
     requests = {}
     for request in (
         ConnectionRequest.objects.filter(recipient_id__in=ids, status=ConnectionRequest.Status.PENDING, sender__is_active=True)
@@ -131,22 +136,15 @@ def build_digests(users, *, week, as_of=None, candidates=None):
         requests.setdefault(request.recipient_id, []).append(request)
     updates = _referral_updates(ids, as_of)
     suggestions = _suggestions(users)
-    by_pk = {o.pk: o for o in candidates}
-    newest = {o.pk: position for position, o in enumerate(candidates)}  # candidates are newest first
     digests = []
     for user in users:
-        visible = seen.get(user.pk, {})
-        ranked = sorted(
-            (pk for pk in visible if by_pk[pk].posted_by_id != user.pk),
-            key=lambda pk: (visible[pk], newest[pk]),
-        )
-        items = [DigestItem(by_pk[pk], visible[pk]) for pk in ranked]
+        sight = sights[user.pk]
         digests.append(
             Digest(
                 user=user,
                 week=week,
-                openings=items[:MAX_OPENINGS],
-                more=max(0, len(items) - MAX_OPENINGS),
+                openings=[DigestItem(by_pk[pk], degree) for pk, degree in sight.best],
+                more=sight.total - len(sight.best),
                 requests=requests.get(user.pk, []),
                 referral_updates=updates.get(user.pk, []),
                 suggestions=suggestions.get(user.pk, []),

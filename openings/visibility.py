@@ -18,6 +18,11 @@ A connection counts only while both its ends are active employees, so a leaver l
 their network-only openings reach nobody but HR.
 """
 
+import heapq
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
 from django.apps import apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -223,76 +228,156 @@ def audience_preview(opening, *, excluded_ids=None):
 # --- Many viewers at once (the weekly digest) ------------------------------------------------
 
 
-def visible_among(openings, users):
-    """For each of `users`, which of `openings` they may see, and through which degree.
+@dataclass
+class Sight:
+    """What one viewer may see among a batch of openings.
 
-    The same rule as `visible_to`, evaluated for a batch of viewers in a fixed number of queries
-    (six, whatever the batch or the company size) so the digest does not run a query per
-    employee. The property tests check it equals `visible_to` for every viewer. Returns
-    {user_id: {opening_id: degree}} where degree is 1 when the viewer is connected to the poster,
-    2 when connected through someone, and 3 otherwise (company-wide, HR, poster, referrer).
+    `best`: the first `limit` of them as (opening_id, degree), best first; `total`: how many in all.
+    Degree 1: posted by one of the viewer's connections; 2: by a connection of a connection (for
+    openings that reach that far); 3: anything else they see (company-wide, as HR, poster or referrer).
+    """
+
+    best: list = field(default_factory=list)
+    total: int = 0
+
+
+def visible_among(openings, users):
+    """For each of `users`, every one of `openings` they may see: {user_id: {opening_id: degree}}.
+
+    `ranked_among` without a limit; the property tests check it equals `visible_to` per viewer.
+    """
+    return {user_id: dict(sight.best) for user_id, sight in ranked_among(openings, users).items()}
+
+
+def ranked_among(openings, users, *, limit=None, skip_own=False):
+    """For each of `users`, the openings among `openings` they may see, best first, and how many.
+
+    The same rule as `visible_to`, evaluated for a batch of viewers in six queries whatever the
+    batch or the company size, so the digest does not run a query per employee. `openings` is a
+    list of openings or a queryset of them (read here as four columns). Best first means
+    by degree (see `Sight`), then in the order `openings` is given (the digest gives newest first).
+    `skip_own` leaves out what each viewer posted. Returns {user_id: Sight}.
+
+    Work per viewer follows their network, not the company: the openings of the posters they are
+    linked to, then the company-wide ones walked in order only until `limit` is reached, the rest
+    counted from per-poster tallies. A company a hundred times larger posts a hundred times more
+    openings a week, and a digest shows ten of them. HR viewers, who see every opening, each cost
+    one pass over `openings`.
     """
     from .models import Opening
 
     Exclusion = apps.get_model("openings", "OpeningExclusion")
-    openings = list(openings)
+    result = {u.pk: Sight() for u in users}
     viewers = [u for u in users if _is_viewer(u)]
-    result = {u.pk: {} for u in users}
-    if not openings or not viewers:
+    # Plain tuples indexed by position: the loops below run for every viewer, and model attribute
+    # access was most of their cost.
+    if isinstance(openings, models.QuerySet):
+        # Only the four columns the rule needs, as plain tuples: a week of a large company is
+        # thousands of openings, and model instances were most of the time spent on them.
+        fetched = openings.values_list("pk", "posted_by_id", "status", "visibility")
+    else:
+        fetched = [(o.pk, o.posted_by_id, o.status, o.visibility) for o in openings]
+    rows = [(pk, poster, status == Opening.Status.OPEN, visibility) for pk, poster, status, visibility in fetched]
+    if not rows or not viewers:
         return result
+    COMPANY, EXTENDED = Opening.Visibility.COMPANY, Opening.Visibility.EXTENDED
+    position = {pk: pos for pos, (pk, *_rest) in enumerate(rows)}
+    posted = defaultdict(list)  # poster -> positions of everything they posted
+    open_posted = defaultdict(list)  # poster -> positions of their open openings
+    company = []  # positions of open company-wide openings, in order
+    company_by_poster = defaultdict(int)
+    for pos, (_pk, poster, is_open, visibility) in enumerate(rows):
+        posted[poster].append(pos)
+        if is_open:
+            open_posted[poster].append(pos)
+            if visibility == COMPANY:
+                company.append(pos)
+                company_by_poster[poster] += 1
+
     viewer_ids = [u.pk for u in viewers]
-    opening_ids = [o.pk for o in openings]
-    posters = {o.posted_by_id for o in openings}
     hr_ids = set(hr_users().filter(pk__in=viewer_ids).values_list("pk", flat=True))
-    excluded = set(Exclusion.objects.filter(opening_id__in=opening_ids, user_id__in=viewer_ids).values_list("user_id", "opening_id"))
-    # Direct links from viewers to posters, both ends active.
-    direct = set(
-        Connection.objects.filter(from_user_id__in=viewer_ids, to_user_id__in=posters, to_user__is_active=True).values_list(
-            "from_user_id", "to_user_id"
-        )
-    )
-    # Second degree: viewer -> active middle -> active poster of an extended opening.
-    extended_posters = {o.posted_by_id for o in openings if o.visibility == Opening.Visibility.EXTENDED}
-    second = set()
-    if extended_posters:
-        middles = Connection.objects.filter(from_user_id__in=viewer_ids, to_user__is_active=True)
-        by_middle = {}
-        for viewer_id, middle_id in middles.values_list("from_user_id", "to_user_id"):
-            by_middle.setdefault(middle_id, []).append(viewer_id)
-        reaching = Connection.objects.filter(
-            from_user_id__in=middles.values("to_user_id"), to_user_id__in=extended_posters, to_user__is_active=True
-        ).values_list("from_user_id", "to_user_id")
-        for middle_id, poster_id in reaching:
-            for viewer_id in by_middle[middle_id]:
-                second.add((viewer_id, poster_id))
-    referred = set()
+    # A viewer's exclusions and referrals are few: read them all and keep those in this batch,
+    # rather than send the batch's opening ids to the database.
+    excluded, referred = defaultdict(set), defaultdict(set)
+    for user_id, opening_id in Exclusion.objects.filter(user_id__in=viewer_ids).values_list("user_id", "opening_id"):
+        if opening_id in position:
+            excluded[user_id].add(position[opening_id])
     Referral = _referral_model()
     if Referral is not None:
-        referred = set(
-            Referral.objects.filter(opening_id__in=opening_ids, referrer_id__in=viewer_ids).values_list("referrer_id", "opening_id")
-        )
-    # Plain tuples: this loop runs openings × viewers times, and model attribute access was most
-    # of its cost.
-    rows = [
-        (
-            o.pk,
-            o.posted_by_id,
-            o.status == Opening.Status.OPEN,
-            o.visibility == Opening.Visibility.COMPANY,
-            o.visibility == Opening.Visibility.EXTENDED,
-        )
-        for o in openings
-    ]
+        for user_id, opening_id in Referral.objects.filter(referrer_id__in=viewer_ids).values_list("referrer_id", "opening_id"):
+            if opening_id in position:
+                referred[user_id].add(position[opening_id])
+    # Each viewer's active connections: their direct links, and the middles of second-degree paths.
+    # Activity is checked against the few leavers (a hashed set), not by joining the employee
+    # table on every connection row.
+    leavers = _inactive_ids()
+    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).exclude(to_user_id__in=leavers)
+    links = defaultdict(list)
+    for viewer_id, other_id in viewer_links.values_list("from_user_id", "to_user_id"):
+        links[viewer_id].append(other_id)
+    # Middle -> the active posters of open company-wide or extended openings it is connected to:
+    # the only second-degree links that reach (extended) or rank (company-wide). Read from the
+    # posters' side (an index range per poster) and kept only where the middle is one of the
+    # batch's connections: a viewer has thousands of friend-of-a-friend paths, the posters of a
+    # week a few dozen links each, and only the few that meet come back to Python.
+    far_posters = {rows[pos][1] for ps in open_posted.values() for pos in ps if rows[pos][3] in (COMPANY, EXTENDED)}
+    reaches = defaultdict(list)
+    if far_posters:
+        if isinstance(openings, models.QuerySet):
+            # The same posters as a subquery: a list of thousands of ids cost Django more to
+            # prepare than the database took to run the query.
+            far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=[COMPANY, EXTENDED]).values("posted_by_id")
+        for poster_id, middle_id in (
+            Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
+            .exclude(from_user_id__in=leavers)
+            .values_list("from_user_id", "to_user_id")
+        ):
+            reaches[middle_id].append(poster_id)
+
+    everything = range(len(rows))
     for viewer_id in viewer_ids:
-        seen = result[viewer_id]
-        is_hr = viewer_id in hr_ids
-        for pk, poster_id, is_open, is_company, is_extended in rows:
-            link = (viewer_id, poster_id)
-            reached = is_open and (viewer_id, pk) not in excluded and (
-                is_company or link in direct or (is_extended and link in second)
+        ex = excluded[viewer_id]
+        direct = {p for p in links[viewer_id] if p in open_posted}
+        # Their own openings come back through any connection of theirs; they rank as the poster's (3).
+        second = {p for m in links[viewer_id] for p in reaches.get(m, ())} - direct - {viewer_id}
+        # Degree 1: any open opening of a connection; degree 2: open extended or company-wide ones
+        # of a connection's connection. Exclusions apply to both.
+        first = sorted(pos for p in direct for pos in open_posted[p] if pos not in ex)
+        through = sorted(
+            pos for p in second for pos in open_posted[p] if rows[pos][3] in (COMPANY, EXTENDED) and pos not in ex
+        )
+        ranked = set(first) | set(through)
+        near = direct | second | {viewer_id}
+        own = () if skip_own else posted.get(viewer_id, ())
+
+        if viewer_id in hr_ids:
+            # HR sees every opening: the rest is everything not ranked above.
+            dropped = set(posted.get(viewer_id, ())) if skip_own else set()
+            rest = (pos for pos in everything if pos not in ranked and pos not in dropped)
+            n_rest = len(rows) - len(ranked) - len(dropped - ranked)
+        else:
+            def reached_far(pos, ex=ex, near=near):
+                # Open, company-wide, not excluded, and not already ranked by degree.
+                return rows[pos][3] == COMPANY and rows[pos][1] not in near and pos not in ex
+
+            extras = sorted(
+                pos
+                for pos in set(own) | referred[viewer_id]
+                if pos not in ranked and not (rows[pos][2] and reached_far(pos)) and not (skip_own and rows[pos][1] == viewer_id)
             )
-            if reached:
-                seen[pk] = 1 if link in direct else 2 if link in second else 3
-            elif poster_id == viewer_id or is_hr or (viewer_id, pk) in referred:
-                seen[pk] = 3
+            n_far = (
+                len(company)
+                - sum(company_by_poster.get(p, 0) for p in near)
+                - sum(1 for pos in ex if rows[pos][2] and rows[pos][3] == COMPANY and rows[pos][1] not in near)
+            )
+            rest = heapq.merge((pos for pos in company if reached_far(pos)), extras)
+            n_rest = n_far + len(extras)
+
+        total = len(first) + len(through) + n_rest
+        best = [(pos, 1) for pos in first] + [(pos, 2) for pos in through]
+        room = total if limit is None else limit
+        best = best[:room]
+        if len(best) < room:
+            best += [(pos, 3) for pos in itertools.islice(rest, room - len(best))]
+        result[viewer_id] = Sight(best=[(rows[pos][0], degree) for pos, degree in best], total=total)
     return result
