@@ -270,10 +270,8 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
     result = {u.pk: Sight() for u in users}
     viewers = [u for u in users if _is_viewer(u)]
     # Plain tuples indexed by position: the loops below run for every viewer, and model attribute
-    # access was most of their cost.
+    # access was most of their cost. From a queryset, only the four columns the rule needs.
     if isinstance(openings, models.QuerySet):
-        # Only the four columns the rule needs, as plain tuples: a week of a large company is
-        # thousands of openings, and model instances were most of the time spent on them.
         fetched = openings.values_list("pk", "posted_by_id", "status", "visibility")
     else:
         fetched = [(o.pk, o.posted_by_id, o.status, o.visibility) for o in openings]
