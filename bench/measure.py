@@ -42,6 +42,10 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def summary(samples):
+    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 0.95), 2), "n": len(samples)}
+
+
 def timed(fn, n=REQUESTS):
     for _ in range(WARMUP):
         fn()
@@ -50,7 +54,7 @@ def timed(fn, n=REQUESTS):
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 0.95), 2), "n": n}
+    return summary(samples)
 
 
 def get_ok(client, url, **extra):
@@ -106,14 +110,7 @@ def digest(results):
             if stats.failed:
                 raise SystemExit(f"digest sends failed: {stats.failures[:3]}")
             users = list(digest_lib.recipients().filter(pk__in=ids).select_related("division", "location"))
-            started = time.perf_counter()
-            digests = digest_lib.build_digests(users, week=week)
-            build = time.perf_counter() - started
-            started = time.perf_counter()
-            for d in digests:
-                if not d.is_empty:
-                    digest_lib.render_digest(d).message()
-            render = time.perf_counter() - started
+            digests, build, render = build_and_render(users, week)
             if run:
                 sent.append(elapsed * 1000 / len(ids))
                 built.append(build * 1000 / len(ids))
@@ -127,16 +124,8 @@ def digest(results):
     full_emails = equal_content(batches, week)
     runs = len(sent)
     scenarios = results["scenarios"]
-    scenarios["Digest sent (per recipient, batches of 200)"] = {
-        "median_ms": round(statistics.median(sent), 2),
-        "p95_ms": round(percentile(sent, 0.95), 2),
-        "n": runs,
-    }
-    scenarios["Digest built and rendered (per recipient)"] = {
-        "median_ms": round(statistics.median(b + r for b, r in zip(built, rendered)), 2),
-        "p95_ms": round(percentile([b + r for b, r in zip(built, rendered)], 0.95), 2),
-        "n": runs,
-    }
+    scenarios["Digest sent (per recipient, batches of 200)"] = summary(sent)
+    scenarios["Digest built and rendered (per recipient)"] = summary([b + r for b, r in zip(built, rendered)])
     scenarios["Digest built and rendered, ten openings in every email"] = full_emails.pop("scenario")
     total = sum(sent)
     results["digest"] = {
@@ -149,6 +138,17 @@ def digest(results):
         "smtp_received": sink.received,
         **full_emails,
     }
+
+
+def build_and_render(users, week):
+    """One batch's digests, and the seconds spent building them and rendering the non-empty ones."""
+    started = time.perf_counter()
+    digests = digest_lib.build_digests(users, week=week)
+    built = time.perf_counter()
+    for d in digests:
+        if not d.is_empty:
+            digest_lib.render_digest(d).message()
+    return digests, built - started, time.perf_counter() - built
 
 
 def equal_content(batches, week):
@@ -173,16 +173,12 @@ def equal_content(batches, week):
         samples = []
         for batch in users:
             for run in range(4):
-                started = time.perf_counter()
-                for d in digest_lib.build_digests(batch, week=week):
-                    if not d.is_empty:
-                        digest_lib.render_digest(d).message()
+                _digests, build, render = build_and_render(batch, week)
                 if run:
-                    samples.append((time.perf_counter() - started) * 1000 / len(batch))
+                    samples.append((build + render) * 1000 / len(batch))
     finally:
         digest_lib.WINDOW = weekly
-    scenario = {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 0.95), 2), "n": len(samples)}
-    return {"scenario": scenario, "equal_content_days": days}
+    return {"scenario": summary(samples), "equal_content_days": days}
 
 
 def main():

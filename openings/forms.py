@@ -5,6 +5,7 @@ from django.db.models import Q
 from accounts.models import Division, Location, User
 
 from .models import Opening
+from .services import EDITABLE_FIELDS
 
 VISIBILITY_HELP = {
     Opening.Visibility.NETWORK: "Only people you are connected with. Quiet: your direct network.",
@@ -23,18 +24,7 @@ class OpeningForm(forms.ModelForm):
 
     class Meta:
         model = Opening
-        fields = [
-            "title",
-            "description",
-            "division",
-            "location",
-            "employment_type",
-            "work_arrangement",
-            "visibility",
-            "closes_on",
-            "referral_bonus_amount",
-            "referral_bonus_currency",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "visibility": forms.RadioSelect,
             "closes_on": forms.DateInput(attrs={"type": "date"}),

@@ -4,7 +4,7 @@ from accounts.models import Division, Location, User
 from config.api import StrictFieldsMixin
 
 from .models import Opening
-from .services import can_manage
+from .services import EDITABLE_FIELDS, can_manage
 
 
 class OpeningSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -24,16 +24,7 @@ class OpeningSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = Opening
         fields = [
             "id",
-            "title",
-            "description",
-            "division",
-            "location",
-            "employment_type",
-            "work_arrangement",
-            "referral_bonus_amount",
-            "referral_bonus_currency",
-            "closes_on",
-            "visibility",
+            *EDITABLE_FIELDS,
             "status",
             "posted_by",
             "excluded",

@@ -11,18 +11,20 @@ from integrations.outbox import emit, opening_payload
 from .models import Opening, OpeningExclusion
 from .visibility import viewer_is_hr
 
-EDITABLE_FIELDS = {
+# What a poster may change on an opening, in the order the form shows it; the form and the API
+# serializer take their fields from here.
+EDITABLE_FIELDS = (
     "title",
     "description",
     "division",
     "location",
     "employment_type",
     "work_arrangement",
+    "visibility",
+    "closes_on",
     "referral_bonus_amount",
     "referral_bonus_currency",
-    "closes_on",
-    "visibility",
-}
+)
 
 # Status changes that make sense: publish a draft, close an open opening, reopen a closed one.
 # Closing a draft (it was never seen) or drafting a published one are refused.
@@ -71,7 +73,7 @@ def opening_create(*, posted_by, excluded=(), status=Opening.Status.DRAFT, **fie
     """Post an opening as `posted_by` (always the caller). It starts as a draft unless opened."""
     if getattr(posted_by, "is_service", False) or not isinstance(posted_by, User):
         raise PermissionDenied("Only an employee can post an opening.")
-    unknown = set(fields) - EDITABLE_FIELDS
+    unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
     if status not in (Opening.Status.DRAFT, Opening.Status.OPEN):
@@ -94,7 +96,7 @@ def opening_update(*, opening, by, excluded=None, **fields):
     if not can_manage(by, opening):
         raise PermissionDenied("Only the poster or HR may change this opening.")
     status = fields.pop("status", None)
-    unknown = set(fields) - EDITABLE_FIELDS
+    unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
     _check_fields(fields, changing_closes_on="closes_on" in fields and fields["closes_on"] != opening.closes_on)

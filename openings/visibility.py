@@ -274,7 +274,7 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
     if isinstance(openings, models.QuerySet):
         fetched = openings.values_list("pk", "posted_by_id", "status", "visibility")
     else:
-        fetched = [(o.pk, o.posted_by_id, o.status, o.visibility) for o in openings]
+        fetched = ((o.pk, o.posted_by_id, o.status, o.visibility) for o in openings)
     rows = [(pk, poster, status == Opening.Status.OPEN, visibility) for pk, poster, status, visibility in fetched]
     if not rows or not viewers:
         return result

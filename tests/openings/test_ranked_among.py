@@ -13,25 +13,9 @@ from hypothesis.extra.django import TestCase
 from accounts.models import User
 from openings.models import Opening
 from openings.visibility import ranked_among, visible_among
-from tests.openings.test_visibility_property import build, oracle_sees, organisations
+from tests.openings.test_visibility_property import active_links, build
 from tests.referrals.factories import ReferralFactory
-
-
-@st.composite
-def organisations_with_referrals(draw):
-    org = draw(organisations(max_people=7, max_openings=9))
-    n, m = len(org["people"]), len(org["openings"])
-    org["referrals"] = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), unique=True, max_size=5))
-    return org
-
-
-def active_links(org):
-    people = org["people"]
-    links = set()
-    for a, b in org["connections"]:
-        if people[a]["active"] and people[b]["active"]:
-            links |= {(a, b), (b, a)}
-    return links
+from tests.referrals.test_visibility_channel import oracle_with_referrals, organisations_with_referrals
 
 
 def oracle_degree(org, viewer, index):
@@ -50,12 +34,7 @@ def oracle_degree(org, viewer, index):
 
 
 def oracle_ranking(org, viewer, skip_own):
-    people = org["people"]
-    seen = [
-        i
-        for i, opening in enumerate(org["openings"])
-        if oracle_sees(org, viewer, opening) or (people[viewer]["active"] and (viewer, i) in org["referrals"])
-    ]
+    seen = [i for i in range(len(org["openings"])) if oracle_with_referrals(org, viewer, i)]
     if skip_own:
         seen = [i for i in seen if org["openings"][i]["poster"] != viewer]
     return sorted(((i, oracle_degree(org, viewer, i)) for i in seen), key=lambda pair: (pair[1], pair[0]))
@@ -63,7 +42,7 @@ def oracle_ranking(org, viewer, skip_own):
 
 class RankedAmongProperty(TestCase):
     @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(org=organisations_with_referrals(), skip_own=st.booleans())
+    @given(org=organisations_with_referrals(max_people=7, max_openings=9), skip_own=st.booleans())
     def test_truncated_ranking_is_a_prefix_of_the_oracle_and_counts_everything(self, org, skip_own):
         users, openings = build(org)
         for k, (referrer, index) in enumerate(org["referrals"]):

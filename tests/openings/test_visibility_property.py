@@ -51,6 +51,16 @@ def organisations(draw, max_people=7, max_openings=6):
     return {"people": people, "connections": connections, "openings": openings}
 
 
+def active_links(org):
+    """Connections whose two ends are both active, in both directions."""
+    people = org["people"]
+    links = set()
+    for a, b in org["connections"]:
+        if people[a]["active"] and people[b]["active"]:
+            links |= {(a, b), (b, a)}
+    return links
+
+
 def oracle_sees(org, viewer, opening):
     """SPEC.md's rule, written plainly."""
     people = org["people"]
@@ -62,10 +72,7 @@ def oracle_sees(org, viewer, opening):
         return False
     if opening["visibility"] == "company":
         return True
-    links = set()
-    for a, b in org["connections"]:
-        if people[a]["active"] and people[b]["active"]:
-            links |= {(a, b), (b, a)}
+    links = active_links(org)
     poster = opening["poster"]
     if (viewer, poster) in links:
         return True

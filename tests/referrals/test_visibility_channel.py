@@ -120,8 +120,8 @@ def test_include_referred_switch(cast, include_referred):
 
 
 @st.composite
-def organisations_with_referrals(draw):
-    org = draw(organisations(max_people=6, max_openings=5))
+def organisations_with_referrals(draw, max_people=6, max_openings=5):
+    org = draw(organisations(max_people=max_people, max_openings=max_openings))
     n, m = len(org["people"]), len(org["openings"])
     org["referrals"] = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), unique=True, max_size=6))
     return org
