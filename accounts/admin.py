@@ -2,8 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 
+from integrations.audit import audit_admin_change
+
 from . import services
 from .models import ApiToken, Connection, ConnectionRequest, Division, Location, ServiceAccount, User
+from .roles import SUPERUSER_ONLY_MESSAGE, employee_change_check, may_change_employee
 
 
 @admin.register(Division, Location)
@@ -49,6 +52,18 @@ class EmployeeAdmin(DjangoUserAdmin):
             fields += ["is_superuser", "user_permissions"]
         return fields
 
+    def has_change_permission(self, request, obj=None):
+        # Only a superuser changes a superuser (accounts.roles.may_change_employee): this also
+        # closes the password view, which asks the same question.
+        if obj is not None and not may_change_employee(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not may_change_employee(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             # Django's add form asks for passwords; provisioned employees choose their own.
@@ -82,6 +97,8 @@ class EmployeeAdmin(DjangoUserAdmin):
         return ProvisionForm
 
     def save_model(self, request, obj, form, change):
+        if change:
+            employee_change_check(actor=request.user, employee=User.objects.get(pk=obj.pk))
         # Deactivation through the form must also revoke tokens, like every other channel.
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
         super().save_model(request, obj, form, change)
@@ -90,13 +107,36 @@ class EmployeeAdmin(DjangoUserAdmin):
         if deactivating:
             services.employee_deactivate(employee=obj)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            self._audit_access(request, form)
+
+    def _audit_access(self, request, form):
+        """Granting or removing admin access (is_staff) or a group such as HR is an audited action."""
+        employee = form.instance
+        changes = {}
+        if "is_staff" in form.changed_data:
+            changes["is_staff"] = [bool(form.initial.get("is_staff")), employee.is_staff]
+        before = sorted(g.name if hasattr(g, "name") else str(g) for g in form.initial.get("groups", []))
+        after = sorted(employee.groups.values_list("name", flat=True))
+        if before != after:
+            changes["groups"] = [before, after]
+        if changes:
+            audit_admin_change(request=request, action="employee.access_change", instance=employee, changes=changes)
+
     @admin.action(description="Deactivate selected employees (revokes their tokens)")
     def deactivate_selected(self, request, queryset):
-        count = 0
+        count, refused = 0, 0
         for employee in queryset.filter(is_active=True):
+            if not may_change_employee(request.user, employee):
+                refused += 1
+                continue
             services.employee_deactivate(employee=employee)
             count += 1
         self.message_user(request, f"{count} employee(s) deactivated.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"{refused} superuser(s) left as they are: {SUPERUSER_ONLY_MESSAGE}", messages.ERROR)
 
 
 @admin.register(ServiceAccount)

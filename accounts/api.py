@@ -9,7 +9,7 @@ from config.api import ERROR_RESPONSES
 
 from . import services
 from .models import Division, Location, User
-from .roles import can_manage_employees
+from .roles import can_manage_employees, employee_change_check
 from .serializers import DivisionSerializer, EmployeeSerializer, LocationSerializer, MeSerializer
 
 
@@ -162,6 +162,7 @@ class EmployeeViewSet(OrgUnitViewSet):
 
     def perform_update(self, serializer):
         employee = serializer.instance
+        employee_change_check(actor=self.request.user, employee=employee)
         if serializer.validated_data.get("is_active") is False and employee.pk == getattr(self.request.user, "pk", None):
             raise PermissionDenied("You cannot deactivate yourself.")
         serializer.instance = services.employee_update(employee=employee, **serializer.validated_data)

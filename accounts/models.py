@@ -138,6 +138,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs sessions with the password hash alone; the sign-in address is part of the
+        # identity too, so changing it ends every open session of the account (on its next request).
+        from django.utils.crypto import salted_hmac
+
+        key_salt = "accounts.User.session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}\x00{self.email.lower()}", secret=secret, algorithm="sha256").hexdigest()
+
     @property
     def initials(self):
         parts = [p for p in self.full_name.split() if p]

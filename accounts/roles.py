@@ -101,3 +101,28 @@ def sync_hr_group_after_migrate(sender, app_config=None, using="default", **kwar
     # post_migrate fires once per app and each app's permissions appear in its own turn, so the
     # group is synced every time (a handful of queries); the last call sees every permission.
     sync_hr_group()
+
+
+SUPERUSER_ONLY_MESSAGE = "Only a superuser can change a superuser."
+
+
+def may_change_employee(actor, employee):
+    """Who may change whom: nobody but an active superuser changes a superuser.
+
+    The one rule behind every channel that writes an employee (the admin's change form, its
+    password view, deactivation, staff and group changes; the employees API; bulk upsert and the
+    CSV import). Otherwise HR, who runs the directory, could take over the administrator by
+    changing their address or password. `actor` None is a file from the HRIS (the CSV import): it
+    is HR's data, so it does not change a superuser either.
+    """
+    if employee is None or not getattr(employee, "is_superuser", False):
+        return True
+    return bool(actor is not None and getattr(actor, "is_superuser", False) and actor.is_active)
+
+
+def employee_change_check(*, actor, employee):
+    """Raise PermissionDenied unless `actor` may change `employee` (see may_change_employee)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not may_change_employee(actor, employee):
+        raise PermissionDenied(SUPERUSER_ONLY_MESSAGE)

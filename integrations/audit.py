@@ -176,3 +176,22 @@ def _payload(body):
         return json.loads(body)
     except ValueError:
         return {}
+
+
+def audit_admin_change(*, request, action, instance, changes):
+    """Record a change made in the admin that the rules say must be audited (granting admin access
+    or the HR group, which makes someone HR). The API's writes are recorded by the middleware; the
+    admin does not pass through it, so its few privileged writes call this."""
+    user = getattr(request, "user", None)
+    return AuditEvent.objects.create(
+        method=request.method[:10],
+        path=request.get_full_path()[:500],
+        status_code=None,
+        actor=user if isinstance(user, User) else None,
+        actor_label=getattr(user, "email", "")[:255],
+        action=action[:100],
+        object_type=instance._meta.model_name if instance._meta.model_name != "user" else "employee",
+        object_id=str(instance.pk),
+        changes=json_safe(changes),
+        request_id=getattr(request, "request_id", "")[:64],
+    )

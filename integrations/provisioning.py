@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from accounts.models import Division, Location, User
+from accounts.roles import SUPERUSER_ONLY_MESSAGE, may_change_employee
 from accounts.services import employee_create, employee_update
 
 # Columns of the CSV export, and the keys of one row anywhere.
@@ -108,9 +109,23 @@ def _row_errors(index, row, lookups, seen_ids, seen_emails, batch_ids, by):
         elif manager_id not in lookups.by_employee_id and manager_id not in batch_ids:
             errors["manager_employee_id"] = [f"No employee has the employee id “{manager_id}”."]
     target = current or (owner if owner is not None and not owner.employee_id else None)
+    if target is not None and not may_change_employee(by, target) and _would_change(target, row, lookups):
+        errors["non_field_errors"] = [SUPERUSER_ONLY_MESSAGE]
     if row.get("is_active") is False and target is not None and by is not None and target.pk == getattr(by, "pk", None):
         errors["is_active"] = ["You cannot deactivate yourself."]
     return errors
+
+
+def _would_change(employee, row, lookups):
+    """Whether applying `row` changes anything on `employee` (an unchanged row is harmless)."""
+    if employee.employee_id != row["employee_id"]:
+        return True
+    if any(getattr(employee, name) != value for name, value in _wanted(row, lookups).items()):
+        return True
+    if "manager_employee_id" in row:
+        current = employee.manager.employee_id if employee.manager_id else None
+        return current != (row.get("manager_employee_id") or None)
+    return False
 
 
 def employees_check(rows, *, by=None):
@@ -122,7 +137,8 @@ def employees_check(rows, *, by=None):
     employee (an employee id cannot take over someone else's address; an existing employee without
     an employee id is adopted by the row with their email); unknown division or location codes; a
     manager that is not an employee and not in the request; oneself as manager; deactivating
-    oneself.
+    oneself; any change to a superuser unless `by` is a superuser (accounts.roles.may_change_employee;
+    `by` None, the CSV import, is HR's file and changes no superuser).
     """
     lookups = _Lookups(rows)
     batch_ids = {r["employee_id"] for r in rows if r is not None}
