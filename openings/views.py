@@ -13,7 +13,7 @@ from config.http import redirect_back
 from . import services
 from .forms import VISIBILITY_HELP, OpeningForm, OpeningFilter
 from .models import Opening
-from .visibility import audience_preview, get_visible_or_404, viewer_is_hr
+from .visibility import audience_preview, excluded_referrer_notes, get_visible_or_404, viewer_is_hr
 
 PAGE_SIZE = 20
 
@@ -95,7 +95,10 @@ def _form_context(form, poster, opening=None):
         probe.visibility = value
         levels.append({"value": value, "label": label, "help": VISIBILITY_HELP[value], "preview": audience_preview(probe, excluded_ids=excluded_ids)})
     probe.visibility = original
-    return {"form": form, "levels": levels, "opening": opening}
+    if excluded_ids is None and opening is not None:
+        excluded_ids = opening.exclusions.values("user_id")
+    notes = excluded_referrer_notes(opening, excluded_ids) if opening is not None else []
+    return {"form": form, "levels": levels, "opening": opening, "excluded_referrer_notes": notes}
 
 
 @login_required
@@ -136,6 +139,8 @@ def opening_edit(request, pk):
             _attach_errors(form, error)
         else:
             messages.success(request, "Opening saved.")
+            for note in excluded_referrer_notes(opening, [u.pk for u in form.cleaned_data["excluded_emails"]]):
+                messages.warning(request, note)
             return redirect("openings:detail", pk=opening.pk)
     return render(request, "openings/form.html", _form_context(form, opening.posted_by, opening))
 

@@ -9,11 +9,14 @@ The rule (SPEC.md, "Visibility"). A viewer V may see opening O if and only if V 
 employee and
   - V posted O (any status), or
   - V is HR, i.e. holds `openings.view_all_openings` (any status), or
-  - V referred someone to O (any status after that; read-only), or
-  - O is open, V is not on O's exclusion list, and
-      company:  always;
-      network:  V has an accepted connection with O's poster;
-      extended: V has an accepted connection with O's poster, or with someone who has one.
+  - V is not on O's exclusion list and either
+      - V referred someone to O (any status after that; read-only), or
+      - O is open and
+          company:  always;
+          network:  V has an accepted connection with O's poster;
+          extended: V has an accepted connection with O's poster, or with someone who has one.
+Exclusion wins over an earlier referral: an excluded referrer keeps their referral's own page
+(with the opening's title as it was when they referred, `Referral.opening_title`), not the opening.
 A connection counts only while both its ends are active employees, so a leaver links nobody and
 their network-only openings reach nobody but HR.
 """
@@ -103,9 +106,10 @@ class OpeningQuerySet(models.QuerySet):
             | Q(visibility__in=[self.model.Visibility.NETWORK, self.model.Visibility.EXTENDED], posted_by_id__in=_direct_ids(user.pk))
             | Q(visibility=self.model.Visibility.EXTENDED, posted_by_id__in=_second_degree_ids(user.pk))
         )
-        open_and_reached = Q(status=self.model.Status.OPEN) & Q(not_excluded) & reach
+        open_and_reached = Q(status=self.model.Status.OPEN) & reach
         referred = _referred_by(user.pk) if include_referred else Q(pk__in=[])
-        return self.filter(Q(posted_by_id=user.pk) | referred | open_and_reached)
+        # The exclusion test covers the referrer clause too: exclusion wins over an earlier referral.
+        return self.filter(Q(posted_by_id=user.pk) | (Q(not_excluded) & (referred | open_and_reached)))
 
     def open(self):
         return self.filter(status=self.model.Status.OPEN)
@@ -172,8 +176,8 @@ def reach_of(opening, *, assume_open=False):
 def audience(opening):
     """Every active employee who may see `opening`: the inverse of `visible_to`, for the digest.
 
-    The same rule read the other way: poster, HR and referrers always; while open, everyone its
-    visibility reaches minus its exclusion list.
+    The same rule read the other way: poster and HR always; referrers and, while open, everyone its
+    visibility reaches, minus its exclusion list (exclusion wins over an earlier referral).
     """
     Exclusion = apps.get_model("openings", "OpeningExclusion")
     direct, second = reach_of(opening)
@@ -182,12 +186,34 @@ def audience(opening):
     else:
         reached = Q(pk__in=direct.values("pk")) | Q(pk__in=second.values("pk"))
     excluded = Exclusion.objects.filter(opening_id=opening.pk).values("user_id")
-    by_reach = Q(reached) & ~Q(pk__in=excluded)
-    always = Q(pk=opening.posted_by_id) | Q(pk__in=hr_users().values("pk"))
     Referral = _referral_model()
     if Referral is not None:
-        always |= Q(pk__in=Referral.objects.filter(opening_id=opening.pk).values("referrer_id"))
+        reached |= Q(pk__in=Referral.objects.filter(opening_id=opening.pk).values("referrer_id"))
+    by_reach = Q(reached) & ~Q(pk__in=excluded)
+    always = Q(pk=opening.posted_by_id) | Q(pk__in=hr_users().values("pk"))
     return User.objects.active().filter(always | by_reach)
+
+
+def excluded_referrers(opening, excluded_ids):
+    """The people among `excluded_ids` who already referred someone (or themselves) to `opening`.
+
+    Exclusion wins over their referral: they keep following the referral but no longer see the
+    opening, and the poster's form says so. One query; none for an opening not yet saved.
+    """
+    Referral = _referral_model()
+    if Referral is None or not opening.pk or excluded_ids is None:
+        return User.objects.none()
+    # `excluded_ids` may be a list or a subquery (the stored exclusion list), read in the same query.
+    referrers = Referral.objects.filter(opening_id=opening.pk, referrer_id__in=excluded_ids).values("referrer_id")
+    return User.objects.filter(pk__in=referrers).order_by("full_name", "pk")
+
+
+def excluded_referrer_notes(opening, excluded_ids):
+    """The form's sentences for `excluded_referrers`: one per person, in name order."""
+    return [
+        f"{person.full_name or person.email} will keep following their referral but will no longer see this opening."
+        for person in excluded_referrers(opening, excluded_ids)
+    ]
 
 
 def audience_preview(opening, *, excluded_ids=None):
@@ -360,7 +386,7 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
 
             extras = sorted(
                 pos
-                for pos in set(own) | referred[viewer_id]
+                for pos in set(own) | (referred[viewer_id] - ex)
                 if pos not in ranked and not (rows[pos][2] and reached_far(pos)) and not (skip_own and rows[pos][1] == viewer_id)
             )
             n_far = (

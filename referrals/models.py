@@ -31,6 +31,9 @@ class Referral(models.Model):
     ERASED_NAME = "Erased"
 
     opening = models.ForeignKey("openings.Opening", on_delete=models.PROTECT, related_name="referrals")
+    opening_title = models.CharField(
+        max_length=200, blank=True, help_text="The opening's title when the referral was made (what an excluded referrer still sees)."
+    )
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made")
     candidate_name = models.CharField(max_length=150)
     candidate_email = models.EmailField(blank=True)

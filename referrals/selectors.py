@@ -56,6 +56,24 @@ def with_history(queryset):
     )
 
 
+def with_opening_sight(user, referrals):
+    """Mark each referral with what `user` may know of its opening, in one query for the lot.
+
+    `opening_visible`: whether `user` may see the opening (openings/visibility.py), so a page links
+    to it; `opening_shown_title`: its title for those who may see it, otherwise the title as it was
+    when the referral was made (an excluded referrer keeps their referral, not the opening).
+    """
+    from openings.models import Opening
+
+    referrals = list(referrals)
+    ids = {r.opening_id for r in referrals}
+    visible = set(Opening.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for referral in referrals:
+        referral.opening_visible = referral.opening_id in visible
+        referral.opening_shown_title = referral.opening.title if referral.opening_visible else (referral.opening_title or "an opening")
+    return referrals
+
+
 def referrals_made_by(user):
     """The referrals `user` made (their own "I'm interested" included), newest first."""
     return with_history(referrals_visible_to(user).filter(referrer_id=user.pk)).order_by("-created_at", "-id")

@@ -196,6 +196,7 @@ def referral_submit(
     now = timezone.now()
     referral = Referral(
         opening=found,
+        opening_title=found.title,
         referrer=referrer,
         candidate_email_hash=Referral.hash_email(email_key),
         candidate_employee=employee,

@@ -37,7 +37,7 @@ def _with_moves(user, referrals):
 def referral_list(request):
     """/referrals/: the referrals I made, and the pipeline of referrals to my openings."""
     user = request.user
-    made = list(selectors.referrals_made_by(user))
+    made = selectors.with_opening_sight(user, selectors.referrals_made_by(user))
     pipeline = []
     for opening, rows in groupby(selectors.referrals_to_openings_of(user), key=lambda r: r.opening):
         rows = list(rows)
@@ -71,6 +71,7 @@ def referral_all(request):
 
 def _detail_context(request, referral, form=None):
     user = request.user
+    selectors.with_opening_sight(user, [referral])
     moves = services.allowed_moves(user, referral)
     manages = services.runs_pipeline(user, referral)
     if form is None and manages and moves:

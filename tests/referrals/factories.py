@@ -15,6 +15,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
 
     opening = factory.SubFactory(OpeningFactory)
     referrer = factory.SubFactory(UserFactory)
+    opening_title = factory.LazyAttribute(lambda o: o.opening.title)
     candidate_name = factory.Sequence(lambda n: f"Candidate {n}")
     candidate_email = factory.Sequence(lambda n: f"candidate{n}@elsewhere.example.org")
     candidate_email_hash = factory.LazyAttribute(lambda o: Referral.hash_email(o.candidate_email))

@@ -1,6 +1,7 @@
 """The referral channel of the visibility rule: a referrer keeps read-only sight of the opening.
 
-SPEC.md: V may see O if V referred someone to O (any status after that; read-only). The rule lives
+SPEC.md: V may see O if V is not on O's exclusion list and referred someone to O (any status after
+that; read-only). Exclusion wins over an earlier referral. The rule lives
 in openings/visibility.py; here it is checked through every channel once referrals exist, plus a
 property test that extends the openings oracle with random referrals.
 """
@@ -87,15 +88,43 @@ def test_the_candidate_gains_no_sight(cast):
     assert not can_see(cast["stranger"], opening)
 
 
-def test_excluded_referrer_keeps_read_only_sight(cast):
-    """The referrer clause comes before the exclusion list: they referred while they could see it."""
+def test_exclusion_wins_over_an_earlier_referral(client, api_as, cast):
+    """Exclusion wins over everything but posting and HR: an excluded referrer loses the opening on
+    every channel (portal, API, audience, digest batch) and keeps only their referral's own page,
+    with the opening's title as it was when they referred."""
     from openings.models import OpeningExclusion
 
-    opening = OpeningFactory(posted_by=cast["poster"], visibility=V.NETWORK)
-    ReferralFactory(opening=opening, referrer=cast["direct"])
+    opening = OpeningFactory(posted_by=cast["poster"], visibility=V.COMPANY, title="Payroll Lead")
+    referral = services.referral_submit(
+        referrer=cast["direct"], opening=opening, candidate_name="Ada", candidate_email="ada@example.org", consent_confirmed=True
+    )
     OpeningExclusion.objects.create(opening=opening, user=cast["direct"])
-    assert can_see(cast["direct"], opening)
+    Opening.objects.filter(pk=opening.pk).update(title="Payroll Lead (replacing Dan Direct)")
+
+    seen = sees_everywhere(client, api_as, cast["direct"], opening)
+    assert seen == {channel: False for channel in seen}
     assert not services.can_refer(cast["direct"], opening)
+    page = client.get(f"/referrals/{referral.pk}/")
+    listing = client.get("/referrals/")
+    api = api_as(cast["direct"]).get(f"/api/v1/referrals/{referral.pk}/")
+    assert page.status_code == 200 and listing.status_code == 200 and api.status_code == 200
+    for body in (page.content.decode(), listing.content.decode()):
+        assert "Payroll Lead" in body and "replacing" not in body
+        assert f'href="/openings/{opening.pk}/"' not in body
+    # The poster and HR still see it, and everyone else it reaches.
+    for name in ("poster", "hr", "second"):
+        assert can_see(cast[name], opening), name
+
+
+def test_a_referrer_who_is_not_excluded_follows_the_opening(client, cast):
+    opening = OpeningFactory(posted_by=cast["poster"], visibility=V.COMPANY, title="Payroll Lead")
+    referral = ReferralFactory(opening=opening, referrer=cast["direct"])
+    Opening.objects.filter(pk=opening.pk).update(title="Payroll Lead, EMEA")
+    client.force_login(cast["direct"])
+
+    body = client.get(f"/referrals/{referral.pk}/").content.decode()
+
+    assert "Payroll Lead, EMEA" in body and f'href="/openings/{opening.pk}/"' in body
 
 
 def test_deactivated_referrer_loses_sight(cast):
@@ -123,15 +152,22 @@ def test_include_referred_switch(cast, include_referred):
 def organisations_with_referrals(draw, max_people=6, max_openings=5):
     org = draw(organisations(max_people=max_people, max_openings=max_openings))
     n, m = len(org["people"]), len(org["openings"])
-    org["referrals"] = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), unique=True, max_size=6))
+    referrals = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), unique=True, max_size=6))
+    # Make the case the rule turns on common: someone on the exclusion list who referred earlier.
+    for index, opening in enumerate(org["openings"]):
+        if opening["excluded"] and draw(st.booleans()) and (opening["excluded"][0], index) not in referrals:
+            referrals.append((opening["excluded"][0], index))
+    org["referrals"] = referrals
     return org
 
 
 def oracle_with_referrals(org, viewer, index):
-    """SPEC.md's rule with its referrer clause: active, and referred someone to it (any status)."""
+    """SPEC.md's rule with its referrer clause: active, not excluded, and referred someone to it
+    (any status). Exclusion wins over an earlier referral."""
     if oracle_sees(org, viewer, org["openings"][index]):
         return True
-    return org["people"][viewer]["active"] and (viewer, index) in org["referrals"]
+    excluded = viewer in org["openings"][index]["excluded"]
+    return org["people"][viewer]["active"] and not excluded and (viewer, index) in org["referrals"]
 
 
 class ReferralChannelProperty(TestCase):
@@ -161,3 +197,30 @@ class ReferralChannelProperty(TestCase):
         for i, opening in enumerate(openings):
             expected = {u.pk for v, u in enumerate(users) if oracle_with_referrals(org, v, i)}
             assert set(audience(opening).values_list("pk", flat=True)) == expected
+
+
+def test_the_opening_form_says_who_keeps_following_a_referral(client, cast):
+    daniel = User.objects.create_user(email="daniel.okafor@example.com", full_name="Daniel Okafor")
+    opening = OpeningFactory(posted_by=cast["poster"], visibility=V.COMPANY, title="Payroll Lead")
+    ReferralFactory(opening=opening, referrer=daniel)
+    client.force_login(cast["poster"])
+    form = client.get(f"/openings/{opening.pk}/edit/")
+    assert "will keep following" not in form.content.decode()
+
+    data = {
+        "title": opening.title, "description": opening.description or "A role.", "division": opening.division_id or "",
+        "location": opening.location_id or "", "visibility": V.COMPANY, "excluded_emails": "daniel.okafor@example.com",
+    }
+    from openings.forms import OpeningForm
+
+    bound = OpeningForm(instance=opening, poster=cast["poster"])
+    data = {**{name: bound[name].value() or "" for name in bound.fields}, **{k: v for k, v in data.items() if v != ""}}
+    data = {k: v for k, v in data.items() if v not in (None, "")}
+    saved = client.post(f"/openings/{opening.pk}/edit/", data, follow=True)
+    again = client.get(f"/openings/{opening.pk}/edit/")
+
+    sentence = "Daniel Okafor will keep following their referral but will no longer see this opening."
+    assert saved.status_code == 200
+    assert sentence in saved.content.decode()
+    assert sentence in again.content.decode()
+    assert not can_see(daniel, opening)
