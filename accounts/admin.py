@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse
 from django.utils.html import format_html
 
+from integrations.admin import secret_once_response
 from integrations.audit import audit_admin_change
 
 from . import services
@@ -142,7 +144,7 @@ class EmployeeAdmin(DjangoUserAdmin):
 @admin.register(ServiceAccount)
 class ServiceAccountAdmin(admin.ModelAdmin):
     """HR creates a service account here, then issues its token with an action: the plain token is
-    shown once, in the confirmation message, and only its hash is stored."""
+    shown once, on the page the action answers, and only its hash is stored."""
 
     list_display = ["name", "description", "is_active", "created_at"]
     search_fields = ["name"]
@@ -150,29 +152,32 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     actions = ["issue_token_hr", "issue_token_hr_read", "issue_token_hr_write"]
 
     def _issue(self, request, queryset, scope):
+        issued = []
         for account in queryset:
             if not account.is_active:
                 self.message_user(request, f"{account} is disabled: no token issued.", messages.ERROR)
                 continue
             token, plain = services.token_issue(service_account=account, scope=scope, name=f"issued in the admin by {request.user}")
-            self.message_user(
-                request,
-                f"Token for {account} with scope {scope} (prefix {token.key_prefix}): {plain} "
-                "Copy it now: it is not shown again.",
-                messages.WARNING,
-            )
+            issued.append({"label": f"{account} ({scope}, prefix {token.key_prefix})", "value": plain})
+        if not issued:
+            return None
+        # The plain token is rendered in this answer only, never put in the (readable) messages cookie.
+        return secret_once_response(
+            request, title="New API token", intro=f"The new token(s) with scope {scope}:", secrets=issued,
+            back_url=reverse("admin:accounts_serviceaccount_changelist"),
+        )
 
     @admin.action(description="Issue a token with scope hr (read and write)", permissions=["change"])
     def issue_token_hr(self, request, queryset):
-        self._issue(request, queryset, ApiToken.Scope.HR)
+        return self._issue(request, queryset, ApiToken.Scope.HR)
 
     @admin.action(description="Issue a token with scope hr:read", permissions=["change"])
     def issue_token_hr_read(self, request, queryset):
-        self._issue(request, queryset, ApiToken.Scope.HR_READ)
+        return self._issue(request, queryset, ApiToken.Scope.HR_READ)
 
     @admin.action(description="Issue a token with scope hr:write", permissions=["change"])
     def issue_token_hr_write(self, request, queryset):
-        self._issue(request, queryset, ApiToken.Scope.HR_WRITE)
+        return self._issue(request, queryset, ApiToken.Scope.HR_WRITE)
 
 
 @admin.register(ApiToken)

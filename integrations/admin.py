@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from . import webhooks
+from .destinations import destination_problem
 from .models import EVENT_TYPE_CHOICES, AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint, webhook_url_validator
 
 
@@ -32,6 +36,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
 
 
+def secret_once_response(request, *, title, intro, secrets, back_url):
+    """Show a new secret once, in this answer only: never in the messages cookie, never stored
+    anywhere the browser could show it again (no-store)."""
+    response = TemplateResponse(
+        request, "admin/secret_once.html",
+        {**admin.site.each_context(request), "title": title, "intro": intro, "secrets": secrets, "back_url": back_url},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https", validators=[webhook_url_validator])
     events = forms.MultipleChoiceField(choices=EVENT_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple)
@@ -39,6 +54,13 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "events", "is_active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        problem = destination_problem(url)
+        if problem:
+            raise forms.ValidationError(problem)
+        return url
 
 
 @admin.register(WebhookEndpoint)
@@ -61,25 +83,35 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return endpoint.previous_secret_expires_at or "—"
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            self.message_user(
-                request, f"Signing secret for {obj.url}: {obj.secret} Copy it to the receiver now: it is not shown again.",
-                messages.WARNING,
-            )
+        # Through the services, with their rules (destination, the subscriber's read permissions).
+        fields = {name: form.cleaned_data[name] for name in ("url", "description", "events", "is_active")}
+        try:
+            if change:
+                webhooks.endpoint_update(endpoint=obj, by=request.user, **fields)
+            else:
+                created = webhooks.endpoint_create(created_by=request.user, **fields)
+                obj.pk, obj.secret = created.pk, created.secret
+        except ValidationError as error:
+            raise PermissionDenied("; ".join(error.messages)) from None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return secret_once_response(
+            request, title="Signing secret", intro=f"The signing secret for {obj.url}:",
+            secrets=[{"label": obj.url, "value": obj.secret}],
+            back_url=reverse("admin:integrations_webhookendpoint_changelist"),
+        )
 
     @admin.action(description="Rotate the signing secret (the old one keeps signing during the overlap)", permissions=["change"])
     def rotate_secret(self, request, queryset):
+        secrets = []
         for endpoint in queryset:
             secret = webhooks.endpoint_rotate_secret(endpoint=endpoint)
-            self.message_user(
-                request,
-                f"New signing secret for {endpoint.url}: {secret} The previous one also signs until "
-                f"{endpoint.previous_secret_expires_at:%Y-%m-%d %H:%M} UTC. Copy it now: it is not shown again.",
-                messages.WARNING,
-            )
+            secrets.append({"label": endpoint.url, "value": secret})
+        return secret_once_response(
+            request, title="New signing secrets",
+            intro="The previous secrets also sign during the overlap (WEBHOOK_SECRET_OVERLAP_HOURS).",
+            secrets=secrets, back_url=reverse("admin:integrations_webhookendpoint_changelist"),
+        )
 
 
 @admin.register(WebhookDelivery)

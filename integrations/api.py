@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -310,6 +310,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         endpoint = webhooks.endpoint_create(created_by=request.user, **serializer.validated_data)
         return Response(WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
+    def perform_update(self, serializer):
+        serializer.instance = webhooks.endpoint_update(endpoint=serializer.instance, by=self.request.user, **serializer.validated_data)
+
     @extend_schema(
         summary="Rotate the signing secret (scope hr:write)",
         description=(
@@ -356,7 +359,11 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/replay")
     def replay(self, request, pk=None, delivery_id=None):
         endpoint = self.get_object()
-        delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint=endpoint)
+        delivery = get_object_or_404(WebhookDelivery.objects.select_related("event"), pk=delivery_id, endpoint=endpoint)
+        problem = webhooks.subscription_problem(request.user, [delivery.event.type])
+        if problem:
+            # A replay answers the event itself: only for a caller who may read that kind of event.
+            raise PermissionDenied(problem)
         replay = webhooks.delivery_replay(delivery=delivery)
         audit.note(request, action="webhook_delivery.replay", object_type="webhook_delivery", object_id=replay.pk,
                    changes={"replay_of": delivery.pk, "event": str(delivery.event_id)})

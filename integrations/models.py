@@ -131,6 +131,10 @@ class WebhookEndpoint(models.Model):
     created_by_service = models.ForeignKey(
         "accounts.ServiceAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    created_with_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The service token that subscribed: its scope must still read each event type when it is sent.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -23,9 +23,11 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .destinations import DestinationRefused, destination_problem, pinned_opener, resolve_destination
 from .models import WebhookDelivery, WebhookEndpoint, generate_webhook_secret
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,58 @@ BACKOFF = (
 MAX_ATTEMPTS = len(BACKOFF) + 1
 USER_AGENT = "ReferralBoard-Webhooks/1.0"
 ERROR_MAX_LENGTH = 1000
+REASON_MAX_LENGTH = 100
+
+# The read permission an event type needs, by its prefix: a subscription is a way of reading.
+EVENT_READ_PERMISSIONS = {
+    "opening": "openings.view_all_openings",
+    "referral": "referrals.view_all_referrals",
+    "employee": "accounts.view_user",
+}
+
+
+def event_read_permission(event_type):
+    return EVENT_READ_PERMISSIONS[event_type.split(".", 1)[0]]
+
+
+def subscription_problem(principal, events):
+    """Why `principal` may not receive `events`, or None.
+
+    The rule: a webhook delivers what its subscriber could read through the API, no more, so each
+    event type needs its read permission (an HR employee has them all; a service token through
+    hr:read or hr; hr:write alone reads nothing). Checked when the subscription is made or changed
+    and again when each event goes out (`endpoint_may_receive`).
+    """
+    missing = sorted(e for e in events if not principal.has_perm(event_read_permission(e)))
+    if missing:
+        return f"Receiving {', '.join(missing)} needs the read scope of those events (hr:read or hr, or an HR employee)."
+    return None
+
+
+def endpoint_subscriber(endpoint):
+    """Who receives through `endpoint`, as a principal: the service token or the employee that
+    subscribed it. None when it was set up by an operator (no creator recorded); False when the
+    subscriber can no longer act (token revoked, account disabled, employee deactivated)."""
+    from accounts.principals import ServicePrincipal
+
+    token = endpoint.created_with_token
+    if token is not None:
+        if token.revoked_at is not None or not token.service_account.is_active:
+            return False
+        return ServicePrincipal(token.service_account, token)
+    if endpoint.created_by_service_id is not None:
+        return False  # a service subscription whose token is gone
+    if endpoint.created_by_id is not None:
+        return endpoint.created_by if endpoint.created_by.is_active else False
+    return None
+
+
+def endpoint_may_receive(endpoint, event_type):
+    """Whether the event may go out to `endpoint` now (see subscription_problem)."""
+    subscriber = endpoint_subscriber(endpoint)
+    if subscriber is None:
+        return True
+    return subscriber is not False and subscription_problem(subscriber, [event_type]) is None
 
 
 def _timeout():
@@ -90,19 +144,26 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def _post(url, body, headers):
-    """POST once; returns (status code or None, error text or "")."""
+    """POST once; returns (status code or None, error text or "").
+
+    The destination is checked after DNS resolution (destinations.py) and the connection goes to
+    the address that was checked. Of a failed answer only the status code and a short reason are
+    kept, never the body: a receiver's reply is not ours to store or to show through the API.
+    """
+    try:
+        addresses = resolve_destination(url)
+    except DestinationRefused as refused:
+        return None, f"Refused destination: {refused}"
+    opener = pinned_opener(addresses[0], _NoRedirects)
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with _opener.open(request, timeout=_timeout()) as response:
+        with opener.open(request, timeout=_timeout()) as response:
             response.read(64 * 1024)
             return response.status, ""
     except urllib.error.HTTPError as error:
-        snippet = error.read(500).decode("utf-8", "replace") if error.fp else ""
-        return error.code, f"HTTP {error.code} {error.reason}: {snippet}".strip()
+        reason = " ".join(str(error.reason or "").split())[:REASON_MAX_LENGTH]
+        return error.code, f"HTTP {error.code} {reason}".strip()
     except urllib.error.URLError as error:
         return None, f"Could not connect: {error.reason}"
     except TimeoutError:
@@ -131,12 +192,17 @@ def delivery_attempt(delivery_id):
     now = timezone.now()
     if not _claim(delivery_id, now):
         return None
-    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related(
+        "event", "endpoint", "endpoint__created_by", "endpoint__created_with_token__service_account"
+    ).get(pk=delivery_id)
     endpoint = delivery.endpoint
     attempt_number = delivery.attempts + 1
     if not endpoint.is_active:
         code, error, duration_ms = None, "The endpoint is disabled.", 0
         attempt_number = MAX_ATTEMPTS  # no point retrying
+    elif not endpoint_may_receive(endpoint, delivery.event.type):
+        code, error, duration_ms = None, "The subscriber may no longer read this event type.", 0
+        attempt_number = MAX_ATTEMPTS
     else:
         body = event_body(delivery.event)
         timestamp = str(int(time.time()))
@@ -251,15 +317,56 @@ def endpoint_rotate_secret(*, endpoint, overlap=None):
     return endpoint.secret
 
 
+def _check_subscription(*, url, events, by):
+    errors = {}
+    problem = destination_problem(url)
+    if problem:
+        errors["url"] = [problem]
+    problem = subscription_problem(by, events) if by is not None else None
+    if problem:
+        errors["events"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+
+
 def endpoint_create(*, url, events, description="", is_active=True, created_by=None):
-    """Subscribe `url` to `events`. `created_by` is the employee or service principal asking."""
+    """Subscribe `url` to `events`. `created_by` is the employee or service principal asking.
+
+    Refused (ValidationError on the field): a destination that is not public (destinations.py) and
+    an event type `created_by` may not read (subscription_problem).
+    """
     from accounts.models import User
 
+    _check_subscription(url=url, events=events, by=created_by)
     endpoint = WebhookEndpoint(url=url, events=sorted(set(events)), description=description, is_active=is_active)
     if isinstance(created_by, User):
         endpoint.created_by = created_by
     elif getattr(created_by, "is_service", False):
         endpoint.created_by_service = created_by.service_account
+        endpoint.created_with_token = created_by.token
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_update(*, endpoint, by=None, **fields):
+    """Change an endpoint's url, events, description or activity, under endpoint_create's rules.
+
+    A new address is checked again; new events need `by` to read them.
+    """
+    events = sorted(set(fields.get("events", endpoint.events)))
+    added = sorted(set(events) - set(endpoint.events or []))
+    errors = {}
+    problem = destination_problem(fields["url"]) if "url" in fields else None
+    if problem:
+        errors["url"] = [problem]
+    problem = subscription_problem(by, added) if by is not None and added else None
+    if problem:
+        errors["events"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    for name, value in fields.items():
+        setattr(endpoint, name, events if name == "events" else value)
     endpoint.full_clean()
     endpoint.save()
     return endpoint

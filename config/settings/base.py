@@ -237,6 +237,15 @@ EMPLOYEES_BULK_MAX_ROWS = env_int("EMPLOYEES_BULK_MAX_ROWS", 5000)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+# Webhooks go to public addresses only; an HR system on the company network is let through by its
+# host name or by its network (CIDR), e.g. WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/16 (integrations/destinations.py).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
+for _network in WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        __import__("ipaddress").ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_network!r} is not a network such as 10.20.0.0/16.") from None
 
 # --- Background tasks (Django's tasks API with the database backend and its db_worker) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

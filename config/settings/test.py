@@ -20,3 +20,6 @@ API_RATE_PER_MINUTE = 1_000_000
 # Serve static files from the app folders, not from a collected STATIC_ROOT that a benchmark or a
 # collectstatic may be rewriting while the suite runs.
 WHITENOISE_AUTOREFRESH = True
+# The tests' webhook receivers listen on 127.0.0.1: allowed here explicitly, as an HR system on the
+# company network would be (tests/integrations/test_destinations.py proves it is refused otherwise).
+WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]

@@ -46,6 +46,7 @@ class Receiver:
         self.requests = []
         self.status = 200
         self.delay = 0.0
+        self.body = b"ok"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,7 +60,7 @@ class Receiver:
                     self.send_response(receiver.status)
                     self.send_header("Content-Type", "text/plain")
                     self.end_headers()
-                    self.wfile.write(b"ok")
+                    self.wfile.write(receiver.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
