@@ -5,7 +5,7 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import RetrieveAPIView
 
-from config.api import ERROR_RESPONSES
+from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
 from . import services
 from .models import Division, Location, User
@@ -97,7 +97,7 @@ class EmployeeFilter(django_filters.FilterSet):
     location = django_filters.CharFilter(field_name="location__code", help_text="Location code.")
     job_function = django_filters.CharFilter(field_name="job_function", lookup_expr="iexact")
     q = django_filters.CharFilter(method="search", help_text="Search in name, email and title.")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     is_active = django_filters.BooleanFilter(help_text="HR only; others always see active employees.")
 
     class Meta:

@@ -1,5 +1,10 @@
 """What every API endpoint shares: one error shape, cursor pagination, strict input."""
 
+from datetime import timezone as dt_timezone
+
+import django_filters
+from django_filters.fields import IsoDateTimeField
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -57,12 +62,52 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Opaque cursors: a page never repeats or skips rows when rows are added meanwhile."""
+    """Opaque cursors: a page never repeats or skips rows when rows are added meanwhile.
+
+    A cursor that is not one of ours (tampered, truncated, or with a position that is not an id)
+    is a 400 on `cursor`, never a server error.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "id"
+    invalid_cursor_message = "This cursor is not valid: follow the `next` link of the previous page."
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except (TypeError, ValueError):
+                raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+        return cursor
+
+
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601, converted to UTC here: an offset such as -23:59 is valid ISO but not a time zone
+    PostgreSQL accepts, and a date at the edge of the calendar overflows when converted."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            utc = parsed.astimezone(dt_timezone.utc)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("Enter a date-time between the years 1 and 9999.", code="invalid") from None
+        if not 1 < utc.year < 9999:
+            raise forms.ValidationError("Enter a date-time between the years 2 and 9998.", code="invalid")
+        return utc
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """`updated_since` and `since`: any ISO 8601 date-time, or a 400 on the parameter."""
+
+    field_class = _UtcIsoDateTimeField
 
 
 class StrictFieldsMixin:

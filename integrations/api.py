@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import Division, Location, User
 from accounts.roles import can_manage_employees
 from accounts.serializers import DivisionSerializer, EmployeeSerializer, LocationSerializer
-from config.api import ERROR_RESPONSES, CursorPagination, error_response
+from config.api import ERROR_RESPONSES, CursorPagination, IsoDateTimeFilter, error_response
 
 from . import audit, webhooks
 from .models import AuditEvent, WebhookDelivery, WebhookEndpoint
@@ -233,7 +233,7 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(help_text='e.g. "employee.update".')
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", help_text="ISO 8601 date-time.")
+    since = IsoDateTimeFilter(field_name="at", lookup_expr="gte", help_text="ISO 8601 date-time.")
 
     class Meta:
         model = AuditEvent

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import ApiToken, User
+from config.parsers import loads_or_none
 
 from .models import AuditEvent
 
@@ -172,10 +173,8 @@ def _id_from_response(response):
 def _payload(body):
     if not body:
         return {}
-    try:
-        return json.loads(body)
-    except ValueError:
-        return {}
+    data = loads_or_none(body)
+    return {} if data is None else data
 
 
 def audit_admin_change(*, request, action, instance, changes):

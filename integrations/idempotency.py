@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.authentication import authenticate_token
+from config.parsers import loads_or_none
 
 from .models import IdempotencyRecord
 
@@ -67,10 +68,8 @@ def request_principal(request):
 def fingerprint(method, path, body):
     """SHA-256 of the method, the full path and the body; JSON bodies are compared canonically,
     so key order and whitespace do not make a retry look like a different request."""
-    try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = body
+    data = loads_or_none(body)
+    canonical = body if data is None else json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256(f"{method} {path}\n".encode())
     digest.update(canonical)
     return digest.hexdigest()

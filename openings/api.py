@@ -6,7 +6,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from config.api import ERROR_RESPONSES
+from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
 from . import services
 from .models import Opening, OpeningExclusion
@@ -20,7 +20,7 @@ class OpeningFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Opening.Status.choices)
     employment_type = django_filters.ChoiceFilter(choices=Opening.EmploymentType.choices)
     q = django_filters.CharFilter(method="search", help_text="Text search in title and description.")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time: only openings changed since then."
     )
 

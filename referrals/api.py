@@ -4,7 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from config.api import ERROR_RESPONSES
+from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
 from . import selectors, services
 from .models import Referral
@@ -14,7 +14,7 @@ from .serializers import ReferralCreateSerializer, ReferralDetailSerializer, Ref
 class ReferralFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Referral.Status.choices)
     opening = django_filters.NumberFilter(field_name="opening_id", help_text="An opening id.")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time: only referrals changed since then."
     )
 
