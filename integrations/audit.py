@@ -10,7 +10,9 @@ How the changes are found, without the endpoint's help: for a write to an existi
 route), the object's fields are read just before and just after the view runs and the difference is
 kept as {field: [old, new]}; otherwise (a create, a bulk call) the accepted JSON payload is kept.
 An endpoint that knows better (the upserts, the bulk import) says so with `note()`. Secrets and
-password hashes are never recorded.
+password hashes are never recorded, nor personal free text (a candidate's name, phone, notes,
+comments, connection-request messages): only the field's name, or a salted hash of a candidate's
+email where telling the same person apart matters.
 """
 
 import json
@@ -24,6 +26,15 @@ from config.parsers import loads_or_none
 from .models import AuditEvent
 
 SENSITIVE = frozenset({"password", "key_hash", "secret", "previous_secret", "token", "plain_token"})
+# Personal free text: a candidate's data, notes between people, comments. The audit log keeps that
+# such a field was sent or changed, never its words, so erasing a candidate erases them everywhere.
+PERSONAL_TEXT = frozenset({
+    "candidate_name", "candidate_phone", "candidate_profile_url", "relationship", "why_fit", "note",
+    "decline_reason", "comment", "message",
+})
+# Personal values whose equality matters (the same candidate twice): kept as a salted hash.
+PERSONAL_HASHED = frozenset({"candidate_email"})
+REDACTED = "(personal data, not recorded)"
 # Bookkeeping that changes on every save says nothing about what the caller changed.
 NOISE = frozenset({"updated_at", "last_login"})
 VERBS = {"create": "create", "update": "update", "partial_update": "update", "destroy": "delete"}
@@ -48,6 +59,45 @@ def masked(value):
     if isinstance(value, list):
         return [masked(v) for v in value]
     return value
+
+
+def _personal_value(name, value):
+    if value in (None, ""):
+        return value
+    if name in PERSONAL_HASHED and isinstance(value, str):
+        from referrals.models import Referral
+
+        return "hash:" + Referral.hash_email(value)[:16]
+    return REDACTED
+
+
+def redacted(value):
+    """`value` (a payload or a {field: [old, new]} diff) without personal free text, at any depth:
+    the field names stay, their values become REDACTED (or a salted hash, PERSONAL_HASHED)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in PERSONAL_TEXT or key in PERSONAL_HASHED:
+                if isinstance(item, list) and len(item) == 2 and not any(isinstance(v, (dict, list)) for v in item):
+                    out[key] = [_personal_value(key, v) for v in item]  # a diff's [old, new]
+                else:
+                    out[key] = _personal_value(key, item) if not isinstance(item, (dict, list)) else REDACTED
+            else:
+                out[key] = redacted(item)
+        return out
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
+
+
+def audit_scrub(*, object_type, object_ids):
+    """Redact the personal text of the audit rows about these objects (rows written before the
+    rule, or by an endpoint that noted its own changes). Called when a candidate is erased."""
+    events = AuditEvent.objects.filter(object_type=object_type, object_id__in=[str(i) for i in object_ids])
+    for event in events:
+        clean = redacted(event.changes)
+        if clean != event.changes:
+            AuditEvent.objects.filter(pk=event.pk).update(changes=clean)
 
 
 def snapshot(instance):
@@ -158,7 +208,7 @@ def audit_record(*, request, response, target=None, body=b""):
         changes = diff(target.before, after)
     else:
         changes = _payload(body)
-    event.changes = masked(json_safe(changes))
+    event.changes = redacted(masked(json_safe(changes)))
     event.save()
     return event
 

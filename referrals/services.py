@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator, URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -321,13 +322,29 @@ ERASED_FIELDS = {
 
 
 def _erase(queryset, now):
-    ids = list(queryset.values_list("pk", flat=True))
-    if not ids:
+    """Erase the candidate data of the referrals in `queryset` wherever the board keeps it: the
+    referral, its history's comments, the audit log's rows about it, and stored idempotent answers
+    that carry it (they would replay it)."""
+    from integrations.audit import audit_scrub
+    from integrations.models import IdempotencyRecord
+
+    rows = list(queryset.values_list("pk", "candidate_email", "candidate_name"))
+    if not rows:
         return 0
+    ids = [pk for pk, _email, _name in rows]
     with transaction.atomic():
         Referral.objects.filter(pk__in=ids).update(personal_data_erased_at=now, updated_at=now, **ERASED_FIELDS)
         # Comments on the history may speak about the candidate; the statuses and dates stay.
         ReferralEvent.objects.filter(referral_id__in=ids).exclude(comment="").update(comment="")
+        audit_scrub(object_type="referral", object_ids=ids)
+        # Idempotency records live a day at most, so this text search runs over a small table.
+        carries = Q(pk__in=[])
+        for pk, email, name in rows:
+            carries |= Q(path__startswith=f"/api/v1/referrals/{pk}/")
+            for text in (email, name):
+                if text and text != Referral.ERASED_NAME:
+                    carries |= Q(response_body__icontains=text)
+        IdempotencyRecord.objects.filter(carries).delete()
     return len(ids)
 
 
