@@ -8,6 +8,8 @@ that time, the same key from the same caller
     marked `Idempotent-Replayed: true`, and nothing runs again;
   - with anything else: is refused with 422 and nothing is written.
 An answer that was not a success is not kept, so a corrected request may reuse the key.
+A replay is given only to a caller who may still make the request and still read what the answer
+is about (`replay_refusal`): losing access (removed from HR, a revoked scope) also loses the replay.
 
 The record is inserted before the work, in the same transaction (see middleware.py): a second
 request with the same key waits on the unique (principal, key) index until the first commits, then
@@ -118,3 +120,70 @@ def idempotency_prune(*, now=None):
     now = now or timezone.now()
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - ttl()).delete()
     return deleted
+
+
+def replay_refusal(request, record):
+    """Why the caller may not have `record`'s answer replayed now: (status, code, detail), or None.
+
+    The endpoint's own checks run again as for a new request: authentication and permissions for
+    the original method, then, where the answer is about one object (the URL's or the `id` in the
+    stored answer), that the caller may still read that object through the same endpoint (its
+    scoped queryset; hidden is 404 as everywhere). Nothing is written.
+    """
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.http import Http404
+    from django.urls import Resolver404, resolve
+    from rest_framework import exceptions
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "cls", None)
+    if view_class is None:
+        return None
+    actions = getattr(match.func, "actions", None)
+    view = view_class(**(getattr(match.func, "initkwargs", None) or {}))
+    if actions:
+        view.action_map = actions
+    view.args, view.kwargs, view.format_kwarg = match.args, dict(match.kwargs), None
+    view.headers = {}
+    try:
+        drf_request = view.initialize_request(request)
+        view.request = drf_request
+        view.perform_authentication(drf_request)
+        view.check_permissions(drf_request)
+        object_id = _answered_object(view, match.kwargs, record)
+        if object_id is not None:
+            view.action = "retrieve"
+            view.kwargs = {**match.kwargs, _lookup_kwarg(view): object_id}
+            obj = view.get_object()
+            # An endpoint whose write rule lives past its permissions says it again here.
+            check = getattr(view, "replay_check", None)
+            if check is not None:
+                check(obj, method=request.method)
+    except (Http404, exceptions.NotFound):
+        return 404, "not_found", "Not found."
+    except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed) as error:
+        return 401, error.default_code, str(error.detail)
+    except (exceptions.PermissionDenied, DjangoPermissionDenied) as error:
+        return 403, "permission_denied", str(getattr(error, "detail", "") or "You do not have permission to perform this action.")
+    return None
+
+
+def _lookup_kwarg(view):
+    return getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+
+
+def _answered_object(view, url_kwargs, record):
+    """The id of the object the answer is about: the URL's, else the `id` in the stored answer."""
+    if not hasattr(view, "get_object"):
+        return None
+    kwarg = _lookup_kwarg(view)
+    if kwarg in url_kwargs:
+        return url_kwargs[kwarg]
+    try:
+        answer = json.loads(record.response_body or "null")
+    except ValueError:
+        return None
+    return answer.get("id") if isinstance(answer, dict) else None

@@ -70,6 +70,10 @@ class ApiMiddleware:
                     outcome, record = idempotency.idempotency_begin(
                         principal=principal, key=key, method=request.method, path=request.get_full_path(), body=body
                     )
+                    if outcome == idempotency.REPLAY:
+                        refusal = idempotency.replay_refusal(request, record)
+                        if refusal is not None:
+                            return error(*refusal)
                     if outcome != idempotency.NEW:
                         return self._earlier(outcome, record)
             request.audit_target = None

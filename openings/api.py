@@ -80,6 +80,11 @@ class OpeningViewSet(viewsets.ModelViewSet):
             .prefetch_related(Prefetch("exclusions", queryset=OpeningExclusion.objects.only("opening_id", "user_id")))
         )
 
+    def replay_check(self, opening, *, method):
+        """An idempotent replay of a change is the caller's only while they may still change it."""
+        if method in ("PATCH", "PUT") and not services.can_manage(self.request.user, opening):
+            raise PermissionDenied("Only the poster or HR may change this opening.")
+
     def _manageable(self):
         opening = self.get_object()  # 404 when the caller may not see it
         if not services.can_manage(self.request.user, opening):

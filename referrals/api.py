@@ -90,6 +90,12 @@ class ReferralViewSet(
             return ReferralMoveSerializer
         return ReferralDetailSerializer
 
+    def replay_check(self, referral, *, method):
+        """An idempotent replay of a move is the caller's only while they may still act on it."""
+        user = self.request.user
+        if method == "PATCH" and not (services.runs_pipeline(user, referral) or referral.referrer_id == user.pk):
+            raise PermissionDenied("You may no longer move this referral on.")
+
     def _detail(self, referral_id, code=status.HTTP_200_OK):
         referral = selectors.with_history(Referral.objects.all()).get(pk=referral_id)
         return Response(ReferralDetailSerializer(referral, context=self.get_serializer_context()).data, status=code)
