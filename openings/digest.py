@@ -189,12 +189,14 @@ def unsubscribe_token(user):
 
 
 def user_from_unsubscribe_token(token):
-    """The employee a token was made for, or None when it was tampered with or is unknown."""
+    """The employee a token was made for, or None when it was tampered with, is older than
+    UNSUBSCRIBE_LINK_MAX_AGE_DAYS (signed tokens carry their time), or names an employee who is no
+    longer active: a leaver's old emails change nothing."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=dt.timedelta(days=settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS))
+    except signing.BadSignature:  # SignatureExpired included
         return None
-    return User.objects.filter(pk=data.get("u")).first() if isinstance(data, dict) else None
+    return User.objects.active().filter(pk=data.get("u")).first() if isinstance(data, dict) else None
 
 
 def unsubscribe_url(user):

@@ -38,13 +38,14 @@ def unsubscribe(request, token):
     """One-click unsubscribe with a signed token, no sign-in needed.
 
     GET shows a confirmation button (link scanners must not unsubscribe anyone); POST, from that
-    button or from the mail client's one-click, switches the digest off. A tampered token is a 400
-    and changes nothing.
+    button or from the mail client's one-click, switches the digest off. A tampered or expired token,
+    or one of a deactivated employee, is a 400 and changes nothing.
     """
     user = digest_lib.user_from_unsubscribe_token(token)
     if user is None:
         return render(request, "openings/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
         User.objects.filter(pk=user.pk).update(digest_enabled=False)
-        return render(request, "openings/unsubscribe.html", {"done": True, "email": user.email})
-    return render(request, "openings/unsubscribe.html", {"token": token, "email": user.email, "enabled": user.digest_enabled})
+        return render(request, "openings/unsubscribe.html", {"done": True})
+    # No address on the page: whoever holds a forwarded email learns nothing about its recipient.
+    return render(request, "openings/unsubscribe.html", {"token": token, "enabled": user.digest_enabled})

@@ -240,6 +240,8 @@ WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # Webhooks go to public addresses only; an HR system on the company network is let through by its
 # host name or by its network (CIDR), e.g. WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/16 (integrations/destinations.py).
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+# A digest's unsubscribe link works this long after it was sent (then: the settings page).
+UNSUBSCRIBE_LINK_MAX_AGE_DAYS = env_int("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", 90)
 WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
 for _network in WEBHOOK_ALLOWED_NETWORKS:
     try:

@@ -135,6 +135,42 @@ def test_tampered_token_changes_nothing(client, cast):
     assert User.objects.get(pk=cast["direct"].pk).digest_enabled
 
 
+def test_the_unsubscribe_page_shows_no_address(client, cast):
+    token = digest_lib.unsubscribe_token(cast["direct"])
+
+    pages = [client.get(f"/digest/unsubscribe/{token}/"), client.post(f"/digest/unsubscribe/{token}/")]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert cast["direct"].email not in page.content.decode()
+
+
+def test_a_deactivated_employees_link_does_nothing(client, cast):
+    from accounts.services import employee_deactivate
+
+    token = digest_lib.unsubscribe_token(cast["direct"])
+    employee_deactivate(employee=cast["direct"])
+
+    shown = client.get(f"/digest/unsubscribe/{token}/")
+    posted = client.post(f"/digest/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"})
+
+    assert shown.status_code == 400 and posted.status_code == 400
+    assert User.objects.get(pk=cast["direct"].pk).digest_enabled
+
+
+def test_an_old_link_expires(client, cast, settings):
+    import time_machine
+
+    settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS = 90
+    with time_machine.travel("2026-01-01 08:00Z", tick=False):
+        token = digest_lib.unsubscribe_token(cast["direct"])
+    with time_machine.travel("2026-03-31 08:00Z", tick=False):
+        assert client.get(f"/digest/unsubscribe/{token}/").status_code == 200
+    with time_machine.travel("2026-04-02 08:00Z", tick=False):
+        assert client.post(f"/digest/unsubscribe/{token}/").status_code == 400
+    assert User.objects.get(pk=cast["direct"].pk).digest_enabled
+
+
 def test_settings_switch_and_preview(client, cast):
     fresh(posted_by=cast["poster"], visibility=V.NETWORK, title="Visible role")
     client.force_login(cast["direct"])
