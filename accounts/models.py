@@ -8,12 +8,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Lower
 from django.utils import timezone
 
+from config.text import refuse_invisible_controls
+
 
 class OrgUnit(models.Model):
     """A division or a location: referenced by its `code` everywhere outside the database."""
 
     code = models.SlugField(max_length=32, unique=True, help_text="Stable code used by the HRIS and the API.")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[refuse_invisible_controls])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -76,12 +78,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     """An employee. The email address is the login; there are no usernames."""
 
     email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=150, validators=[refuse_invisible_controls])
     employee_id = models.CharField(
         max_length=64, unique=True, null=True, blank=True, help_text="The HRIS identifier, unique when given."
     )
-    title = models.CharField(max_length=150, blank=True)
-    job_function = models.CharField(max_length=100, blank=True, db_index=True)
+    title = models.CharField(max_length=150, blank=True, validators=[refuse_invisible_controls])
+    job_function = models.CharField(max_length=100, blank=True, db_index=True, validators=[refuse_invisible_controls])
     division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
     manager = models.ForeignKey(
@@ -277,7 +279,7 @@ class ConnectionRequest(models.Model):
 
     sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_requests")
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="received_requests")
-    message = models.CharField(max_length=300, blank=True)
+    message = models.CharField(max_length=300, blank=True, validators=[refuse_invisible_controls])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     responded_at = models.DateTimeField(null=True, blank=True)

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from config.mail import enqueue_after_commit
+from config.text import MESSAGE as TEXT_CONTROLS_MESSAGE
+from config.text import invisible_control_errors
 
 from . import tasks
 from .models import Connection, ConnectionRequest, SuggestionDismissal, User
@@ -525,6 +527,8 @@ def connection_request_send(*, sender, recipient, message=""):
     message = (message or "").strip()
     if len(message) > MESSAGE_MAX_LENGTH:
         raise NetworkError(f"Keep the message to {MESSAGE_MAX_LENGTH} characters or fewer.", field="message")
+    if invisible_control_errors(message=message):
+        raise NetworkError(TEXT_CONTROLS_MESSAGE, field="message")
     if are_connected(sender, recipient):
         raise NetworkError(f"You are already connected with {recipient}.", field="to", code="conflict", status_code=409)
     try:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from allauth.account.models import EmailAddress
 
+from config.text import invisible_control_errors
 from integrations.outbox import emit, employee_payload
 
 from .models import ApiToken, User
@@ -86,6 +87,7 @@ def employee_create(*, email, full_name, **fields):
     Email (case-insensitive) and employee id are unique; two simultaneous requests for the same
     one get one employee and one field error, never a server error.
     """
+    _refuse_invisible(full_name=full_name, title=fields.get("title"), job_function=fields.get("job_function"))
     try:
         with transaction.atomic():
             is_active = fields.pop("is_active", True)
@@ -100,6 +102,7 @@ def employee_create(*, email, full_name, **fields):
 
 def employee_update(*, employee, **fields):
     """Change an employee's record; `is_active=False` deactivates them (see employee_deactivate)."""
+    _refuse_invisible(**{name: fields[name] for name in ("full_name", "title", "job_function") if name in fields})
     try:
         with transaction.atomic():
             becomes_active = fields.pop("is_active", employee.is_active)
@@ -117,6 +120,12 @@ def employee_update(*, employee, **fields):
     except IntegrityError:
         raise ValidationError(_unique_clash(fields.get("email"), fields.get("employee_id"), employee.pk)) from None
     return employee
+
+
+def _refuse_invisible(**texts):
+    errors = invisible_control_errors(**texts)
+    if errors:
+        raise ValidationError(errors)
 
 
 def employee_set_verified_email(employee):

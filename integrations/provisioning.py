@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from accounts.models import Division, Location, User
 from accounts.roles import SUPERUSER_ONLY_MESSAGE, may_change_employee
 from accounts.services import employee_create, employee_update
+from config.text import invisible_control_errors
 
 # Columns of the CSV export, and the keys of one row anywhere.
 COLUMNS = (
@@ -98,6 +99,7 @@ def _row_errors(index, row, lookups, seen_ids, seen_emails, batch_ids, by):
         errors.setdefault("email", []).append(
             f"{email} already belongs to another employee ({holder}); one address cannot move to employee id “{employee_id}”."
         )
+    errors.update(invisible_control_errors(**{name: row[name] for name in ("full_name", "title", "job_function") if name in row}))
     for name, known in (("division", lookups.divisions), ("location", lookups.locations)):
         code = row.get(name)
         if code and code not in known:

@@ -1,6 +1,8 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+
+from config.text import OPENING_DESCRIPTION_MAX_LENGTH, refuse_invisible_controls
 
 from .visibility import OpeningQuerySet
 
@@ -28,8 +30,12 @@ class Opening(models.Model):
         HYBRID = "hybrid", "Hybrid"
         REMOTE = "remote", "Remote"
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(help_text="Plain text. Blank lines separate paragraphs; links become clickable.")
+    title = models.CharField(max_length=200, validators=[refuse_invisible_controls])
+    description = models.TextField(
+        max_length=OPENING_DESCRIPTION_MAX_LENGTH,
+        validators=[refuse_invisible_controls, MaxLengthValidator(OPENING_DESCRIPTION_MAX_LENGTH)],
+        help_text="Plain text. Blank lines separate paragraphs; links become clickable.",
+    )
     division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="openings")
     location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="openings")
     employment_type = models.CharField(max_length=16, choices=EmploymentType.choices, default=EmploymentType.FULL_TIME)

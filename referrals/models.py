@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config.text import refuse_invisible_controls
+
 DUPLICATE_MESSAGE = "This person is already being considered for this opening."
 
 
@@ -35,7 +37,7 @@ class Referral(models.Model):
         max_length=200, blank=True, help_text="The opening's title when the referral was made (what an excluded referrer still sees)."
     )
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made")
-    candidate_name = models.CharField(max_length=150)
+    candidate_name = models.CharField(max_length=150, validators=[refuse_invisible_controls])
     candidate_email = models.EmailField(blank=True)
     candidate_email_hash = models.CharField(
         max_length=64, editable=False, help_text="Salted SHA-256 of the lowercased email; kept after erasure."
@@ -51,11 +53,11 @@ class Referral(models.Model):
         help_text="Set when the candidate already works here (an internal move or a self-referral).",
     )
     is_self_referral = models.BooleanField(default=False, help_text="“I'm interested”: the referrer is the candidate.")
-    relationship = models.TextField(blank=True, help_text="How the referrer and the candidate know each other.")
-    why_fit = models.TextField(blank=True, help_text="Why the candidate fits the opening.")
+    relationship = models.TextField(blank=True, validators=[refuse_invisible_controls], help_text="How the referrer and the candidate know each other.")
+    why_fit = models.TextField(blank=True, validators=[refuse_invisible_controls], help_text="Why the candidate fits the opening.")
     consent_confirmed = models.BooleanField(default=False, help_text="The candidate agreed to be referred.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True, validators=[refuse_invisible_controls])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -121,7 +123,7 @@ class ReferralEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     by_service = models.CharField(max_length=100, blank=True, help_text="The service account, for a change made through the API.")
     at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=[refuse_invisible_controls])
 
     class Meta:
         ordering = ["at", "id"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.mail import enqueue_after_commit
+from config.text import invisible_control_errors
 from integrations.outbox import emit, referral_payload
 from openings.models import Opening
 
@@ -143,6 +144,7 @@ def _clean_candidate(*, candidate_name, candidate_email, candidate_phone, candid
             _url(url)
         except ValidationError as error:
             errors["candidate_profile_url"] = error.messages
+    errors.update(invisible_control_errors(candidate_name=name, relationship=relationship, why_fit=why_fit))
     if consent_confirmed is not True:
         errors["consent_confirmed"] = ["Confirm that the candidate agreed to be referred."]
     if errors:
@@ -263,6 +265,8 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
     decline_reason = (decline_reason or "").strip()
     if status not in S.values:
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if invisible_control_errors(comment=comment, decline_reason=decline_reason):
+        raise ValidationError(invisible_control_errors(comment=comment, decline_reason=decline_reason))
     with transaction.atomic():
         current = Referral.objects.select_for_update().select_related("opening").get(pk=referral.pk)
         if not runs_pipeline(by, current):
