@@ -62,6 +62,12 @@ def _check_fields(fields, *, today=None, changing_closes_on=True):
         raise ValidationError(errors)
 
 
+def opening_fields_check(*, opening, fields):
+    """Raise ValidationError if `fields` may not be set on `opening` (the rules opening_update
+    applies), so a form can show them as field messages before saving."""
+    _check_fields(fields, changing_closes_on="closes_on" in fields and fields["closes_on"] != opening.closes_on)
+
+
 def _clean_exclusions(excluded, poster):
     users = list(excluded or [])
     if any(u.pk == poster.pk for u in users):
