@@ -212,8 +212,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, "Tokens revoked.", messages.SUCCESS)
 
 
+class NetworkReadOnlyAdmin(admin.ModelAdmin):
+    """The network changes only through accounts/network.py (pairs of rows written together, the
+    cooldown and the daily limit); here it is read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ConnectionRequest)
-class ConnectionRequestAdmin(admin.ModelAdmin):
+class ConnectionRequestAdmin(NetworkReadOnlyAdmin):
     list_display = ["sender", "recipient", "status", "created_at", "responded_at"]
     list_filter = ["status"]
     search_fields = ["sender__email", "recipient__email"]
@@ -222,7 +233,7 @@ class ConnectionRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(NetworkReadOnlyAdmin):
     list_display = ["from_user", "to_user", "created_at"]
     search_fields = ["from_user__email", "to_user__email"]
     list_select_related = ["from_user", "to_user"]
