@@ -4,6 +4,7 @@ from datetime import timezone as dt_timezone
 
 import django_filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -50,14 +51,28 @@ def _plain(value):
     return str(value)
 
 
+MESSAGES_SCHEMA = {"type": "array", "items": {"type": "string"}}
+# A field's messages, or (for a list or a row of a bulk call) messages keyed by position or field.
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [MESSAGES_SCHEMA, {"type": "object", "additionalProperties": {"oneOf": [MESSAGES_SCHEMA, {"type": "object"}]}}]
+    },
+}
+
+
+@extend_schema_field(FIELD_ERRORS_SCHEMA)
+class FieldErrorsField(serializers.DictField):
+    """`fields` of an error: {field: [messages]}, or nested by position for lists and bulk rows."""
+
+
 class ErrorSerializer(serializers.Serializer):
     """The shape of every error answer (for the OpenAPI schema)."""
 
     code = serializers.CharField(help_text="Machine-readable: invalid, not_found, permission_denied, …")
     detail = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field; non_field_errors for the whole object.",
+    fields = FieldErrorsField(
+        help_text='Messages per field; non_field_errors for the whole object; nested by position for a list (e.g. {"events": {"0": ["…"]}}).',
     )
 
 

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from config.api import StrictFieldsMixin
+from config.api import FieldErrorsField, StrictFieldsMixin
 
 from .models import EVENT_TYPES, AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint, webhook_url_validator
 
@@ -71,9 +71,9 @@ class BulkErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     detail = serializers.CharField()
-    fields = serializers.DictField(
-        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        help_text='e.g. {"3": {"division": ["Unknown division code “xx”."]}}',
+    fields = FieldErrorsField(
+        help_text='Keyed by row index, e.g. {"3": {"division": ["Unknown division code “xx”."]}}; '
+        'non_field_errors when the body itself is refused (not an array, too many rows).',
     )
 
 
@@ -82,8 +82,12 @@ class OrgUnitRecordSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The employee (id), for a personal token or session.")
-    service_account = serializers.SlugRelatedField(slug_field="name", read_only=True, help_text="The service account's name.")
+    actor = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The employee (id), for a personal token or session; null otherwise."
+    )
+    service_account = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True, help_text="The service account's name; null for an employee."
+    )
     token = serializers.SerializerMethodField(help_text="The token's prefix, e.g. rb_AbC123.")
     changes = serializers.JSONField(read_only=True, help_text="{field: [old, new]} for an update; else the accepted payload.")
 

@@ -6,7 +6,7 @@ from .models import Referral, ReferralEvent
 
 
 class ReferralEventSerializer(serializers.ModelSerializer):
-    by = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The employee who made the change; null for an HR system or the board itself.")
+    by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The employee who made the change; null for an HR system or the board itself.")
     by_name = serializers.CharField(source="actor_label", read_only=True, help_text="Who made the change, for people.")
     from_status = serializers.CharField(read_only=True, help_text="Empty for the submission.")
 
@@ -22,7 +22,11 @@ class ReferralSerializer(serializers.ModelSerializer):
     opening = serializers.PrimaryKeyRelatedField(read_only=True)
     referrer = serializers.PrimaryKeyRelatedField(read_only=True)
     candidate_employee = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The employee id when the candidate works here (internal move or self-referral)."
+        read_only=True, allow_null=True, help_text="The employee id when the candidate works here (internal move or self-referral)."
+    )
+    candidate_email = serializers.CharField(read_only=True, help_text="The candidate's email address; empty once erased.")
+    candidate_profile_url = serializers.CharField(
+        read_only=True, help_text="A link to the candidate's profile (http or https), or empty."
     )
 
     class Meta:

@@ -1,0 +1,84 @@
+"""A bounded schemathesis run over the whole OpenAPI schema, as a personal token and as an HR
+token: no server error and no answer that disagrees with the schema. A few examples per operation
+keep it to well under a minute; the full fuzzing belongs to a separate, longer run."""
+
+import time
+
+import pytest
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.models import ServiceAccount
+from accounts.services import token_issue
+from tests.openings.factories import OpeningFactory
+from tests.referrals.factories import ReferralFactory
+
+EXAMPLES_PER_OPERATION = 5
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+
+
+def seed(cast):
+    """Rows of every kind the answers describe, including the awkward ones (an erased candidate,
+    a failed webhook delivery, a change made by a service, empty optional fields)."""
+    from accounts.network import connection_request_send
+    from integrations.models import AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint
+    from referrals.services import referral_erase_personal_data
+
+    company = OpeningFactory(posted_by=cast["poster"], visibility="company")
+    ReferralFactory(opening=company, referrer=cast["direct"])
+    erased = ReferralFactory(opening=OpeningFactory(posted_by=cast["poster"]), referrer=cast["direct"], status="withdrawn")
+    referral_erase_personal_data(referral=erased)
+    connection_request_send(sender=cast["stranger"], recipient=cast["direct"], message="Hello")
+    endpoint = WebhookEndpoint.objects.create(url="https://ats.example.com/hook", events=["opening.created"])
+    event = OutboxEvent.objects.create(type="opening.created", payload={"id": company.pk})
+    WebhookDelivery.objects.create(event=event, endpoint=endpoint, status="failed", attempts=7, next_attempt_at=None,
+                                   last_response_code=500, last_error="HTTP 500 Internal Server Error")
+    AuditEvent.objects.create(method="PATCH", path="/api/v1/employees/1/", action="employee.update", object_type="employee",
+                              object_id="1", changes={"title": ["a", "b"]})
+
+
+def load_schema():
+    import schemathesis
+
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+def run_operation(operation, headers, failures):
+    strategy = operation.as_strategy()
+
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def probe(case):
+        try:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # noqa: BLE001 - schemathesis raises groups; all reported below
+            failures.append(f"{operation.label}: {type(error).__name__}: {str(error)[:1500]}")
+
+    probe()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_api_keeps_its_schema(cast, capsys):
+    seed(cast)
+    _, personal = token_issue(user=cast["direct"])
+    _, hr = token_issue(service_account=ServiceAccount.objects.create(name="HRIS"), scope="hr")
+    schema = load_schema()
+    failures, operations, started = [], 0, time.monotonic()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for token in (personal, hr):
+            run_operation(operation, {"Authorization": f"Bearer {token}"}, failures)
+    with capsys.disabled():
+        print(f"\nschemathesis: {operations} operations, {EXAMPLES_PER_OPERATION} examples each as 2 callers, "
+              f"{len(failures)} failures, {time.monotonic() - started:.1f} s")
+    assert failures == [], "\n\n".join(failures)
