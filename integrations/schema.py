@@ -12,11 +12,16 @@ IDEMPOTENCY_PARAMETER = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]{1,255}$"},
     "description": (
-        "Any unique string (a UUID). Sending the same key with the same body again within 24 hours returns the "
-        "first successful answer (with `Idempotent-Replayed: true`) without doing the work again; the same key "
-        "with another body is refused with 422."
+        "Any unique string of 1 to 255 visible ASCII characters (a UUID); anything else is a 400 on "
+        "`Idempotency-Key`. Keys belong to the caller (the employee, or the service account behind a token). "
+        "Within IDEMPOTENCY_KEY_TTL_HOURS (24) the same key with the same method, path and body returns the first "
+        "successful answer again, marked `Idempotent-Replayed: true`, without doing the work again, and only while "
+        "the caller may still make that request and read what it answered (otherwise the answer a new request would "
+        "get, e.g. 404). The same key with another method, path or body is refused with 422; while the first request "
+        "still runs, 409 with `Retry-After`. Only successes are kept, so a refused request may be corrected and "
+        "retried under its key."
     ),
 }
 

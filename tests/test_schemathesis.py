@@ -82,3 +82,33 @@ def test_the_api_keeps_its_schema(cast, capsys):
         print(f"\nschemathesis: {operations} operations, {EXAMPLES_PER_OPERATION} examples each as 2 callers, "
               f"{len(failures)} failures, {time.monotonic() - started:.1f} s")
     assert failures == [], "\n\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_error_answers_keep_the_schema_too(cast):
+    """Answers the random run rarely reaches: the bulk call's errors (by row, or for the whole body)
+    and messages nested by position in a list."""
+    _, hr = token_issue(service_account=ServiceAccount.objects.create(name="HRIS"), scope="hr")
+    headers = {"Authorization": f"Bearer {hr}"}
+    schema = load_schema()
+    bulk = schema["/api/v1/employees/bulk/"]["POST"]
+    webhooks = schema["/api/v1/webhooks/"]["POST"]
+    cases = [
+        (bulk, {"not": "a list"}, 400),
+        (bulk, [{"employee_id": "E1", "email": "nobody", "full_name": "X"}], 400),
+        (webhooks, {"url": "https://ats.example.com/hook", "events": ["opening.created", "nope"]}, 400),
+    ]
+    for operation, body, status in cases:
+        response = operation.Case(body=body, media_type="application/json").call_and_validate(headers=headers, checks=CHECKS)
+        assert response.status_code == status, response.text
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_idempotency_keys():
+    schema = load_schema().raw_schema
+    for path, item in schema["paths"].items():
+        for method in ("post", "put", "patch"):
+            if method in item:
+                names = [p["name"] for p in item[method].get("parameters", [])]
+                assert "Idempotency-Key" in names, (path, method)
+                assert {"409", "422"} <= set(item[method]["responses"]), (path, method)
