@@ -363,3 +363,15 @@ def test_referral_updates_and_suggestions_in_the_digest(poster, direct, stranger
     assert "Carl Counterpart" in message.body and f"/people/{counterpart.pk}/" in message.alternatives[0][0]
     # The referral of someone else is never in my digest.
     assert digest_of(stranger).referral_updates == []
+
+
+def test_an_excluded_referrer_does_not_get_the_opening_in_the_digest(cast):
+    from openings.models import OpeningExclusion
+    from tests.referrals.factories import ReferralFactory
+
+    opening = fresh(posted_by=cast["poster"], visibility=V.COMPANY, title="Payroll Lead")
+    ReferralFactory(opening=opening, referrer=cast["direct"])
+    OpeningExclusion.objects.create(opening=opening, user=cast["direct"])
+
+    assert opening.pk not in [item.opening.pk for item in digest_of(cast["direct"]).openings]
+    assert opening.pk in [item.opening.pk for item in digest_of(cast["second"]).openings]

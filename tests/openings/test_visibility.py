@@ -139,3 +139,21 @@ def test_hr_service_token_sees_everything(cast, hr_service_api):
     draft = OpeningFactory(posted_by=cast["poster"], status=S.DRAFT)
     ids = [o["id"] for o in hr_service_api.get("/api/v1/openings/?status=draft").json()["results"]]
     assert ids == [draft.pk]
+
+
+@pytest.mark.parametrize("status", S.values)
+@pytest.mark.parametrize("visibility", V.values)
+def test_excluded_referrer_table(client, api_as, cast, visibility, status):
+    """The table's referrer row: exclusion wins over an earlier referral, in every visibility and
+    status and on every channel (the digest's batch included)."""
+    from openings.visibility import visible_among
+    from tests.referrals.factories import ReferralFactory
+
+    opening = OpeningFactory(posted_by=cast["poster"], visibility=visibility, status=status)
+    ReferralFactory(opening=opening, referrer=cast["direct"])
+    OpeningExclusion.objects.create(opening=opening, user=cast["direct"])
+
+    seen = channels(client, api_as, cast["direct"], opening)
+    seen["batch"] = opening.pk in visible_among([opening], [cast["direct"]])[cast["direct"].pk]
+
+    assert seen == {channel: False for channel in seen}
