@@ -43,6 +43,22 @@ def seed(cast):
                               object_id="1", changes={"title": ["a", "b"]})
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Schemathesis calls the WSGI app directly, so each request ends with Django's
+    close_old_connections, which closes a connection that is inside a transaction (the test's):
+    on PostgreSQL the test would lose its database. Django's own test client disconnects it the
+    same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 def load_schema():
     import schemathesis
 
