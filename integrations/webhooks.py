@@ -84,10 +84,24 @@ def endpoint_subscriber(endpoint):
             return False
         return ServicePrincipal(token.service_account, token)
     if endpoint.created_by_service_id is not None:
-        return False  # a service subscription whose token is gone
+        # Subscribed before the token was recorded (or its token was deleted): the service may
+        # receive what one of its usable tokens may read.
+        account = endpoint.created_by_service
+        tokens = list(account.tokens.usable()) if account.is_active else []
+        return _AnyToken([ServicePrincipal(account, token) for token in tokens]) if tokens else False
     if endpoint.created_by_id is not None:
         return endpoint.created_by if endpoint.created_by.is_active else False
     return None
+
+
+class _AnyToken:
+    """A service account seen through all its usable tokens: it holds what any of them holds."""
+
+    def __init__(self, principals):
+        self.principals = principals
+
+    def has_perm(self, perm, obj=None):
+        return any(p.has_perm(perm) for p in self.principals)
 
 
 def endpoint_may_receive(endpoint, event_type):

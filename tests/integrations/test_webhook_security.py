@@ -225,3 +225,19 @@ def test_the_admin_refuses_an_internal_webhook_address(client, hr, settings):
     assert response.status_code == 200
     assert "internal address" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_subscription_made_before_tokens_were_recorded_follows_the_services_tokens(receiver, post_an_opening):
+    account = ServiceAccount.objects.create(name="Legacy ATS")
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, events=["opening.created"], created_by_service=account)
+    from accounts.services import token_issue
+
+    token, _ = token_issue(service_account=account, scope="hr:read")
+    post_an_opening()
+    assert len(receiver.requests) == 1
+
+    token_revoke(token=token)
+    post_an_opening()
+
+    assert len(receiver.requests) == 1
+    assert endpoint.deliveries.order_by("-id").first().status == WebhookDelivery.Status.FAILED
