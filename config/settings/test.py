@@ -20,3 +20,4 @@ API_RATE_PER_MINUTE = 1_000_000
 # Serve static files from the app folders, not from a collected STATIC_ROOT that a benchmark or a
 # collectstatic may be rewriting while the suite runs.
 WHITENOISE_AUTOREFRESH = True
+REDIS_URL = ""  # the API counters use the database in tests; the Redis path has its own tests
