@@ -21,3 +21,7 @@ API_RATE_PER_MINUTE = 1_000_000
 # collectstatic may be rewriting while the suite runs.
 WHITENOISE_AUTOREFRESH = True
 REDIS_URL = ""  # the API counters use the database in tests; the Redis path has its own tests
+# One connection in tests (pytest-django allows only the default alias); the concurrency tests use
+# one connection per thread anyway.
+DATABASES.pop("counters", None)  # noqa: F405
+RATE_COUNTER_DATABASE = "default"
