@@ -16,7 +16,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
@@ -48,7 +48,7 @@ def tasks_requeue_expired(*, now=None):
     with transaction.atomic():
         ids = list(expired.select_for_update(skip_locked=True).values_list("pk", flat=True)[:500])
         if ids:
-            DBTaskResult.objects.filter(pk__in=ids, status="RUNNING").update(status="READY", run_after=now)
+            DBTaskResult.objects.filter(pk__in=ids, status="RUNNING").update(status="READY")
             TaskLease.objects.filter(task_id__in=ids).delete()
     for task_id in ids:
         logger.warning("Task %s outlived its lease (its worker died or hangs): queued again.", task_id)
@@ -84,7 +84,7 @@ class LeasingWorker(Worker):
             try:
                 outcome = self.turn()
                 self.failures = 0
-            except (OperationalError, InterfaceError, DatabaseError) as error:
+            except (OperationalError, InterfaceError) as error:
                 self.wait_for_database(error)
                 continue
             if outcome == "stop":
