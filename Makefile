@@ -27,7 +27,7 @@ run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: migrate
-	$(PY) manage.py db_worker
+	$(PY) manage.py run_worker
 
 test: venv
 	$(BIN)/pytest

@@ -29,11 +29,10 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from config.mail import enqueue_after_commit
+from background.emails import email_cancel, email_queue
 from config.text import MESSAGE as TEXT_CONTROLS_MESSAGE
 from config.text import invisible_control_errors
 
-from . import tasks
 from .models import Connection, ConnectionRequest, SuggestionDismissal, User
 
 PENDING = ConnectionRequest.Status.PENDING
@@ -544,7 +543,7 @@ def connection_request_send(*, sender, recipient, message=""):
             _check_cooldown(sender, recipient)
             _check_daily_limit(sender)
             request_obj = ConnectionRequest.objects.create(sender=sender, recipient=recipient, message=message)
-            enqueue_after_commit(tasks.send_connection_request_email, request_obj.pk)
+            email_queue("connection_request", request_obj.pk)
             return request_obj
     except IntegrityError:
         # Another request for this pair committed between our check and our insert.
@@ -557,9 +556,11 @@ def connection_request_send(*, sender, recipient, message=""):
 
 def _answer_existing(existing, sender, recipient):
     if existing.sender_id == recipient.pk:
-        # They asked first: asking back means yes.
+        # They asked first: asking back means yes. Their request's email, if still unsent, would
+        # only announce what is already settled.
         _respond(existing, sender, party="recipient", verb="accept")
         _accept(existing)
+        email_cancel("connection_request", existing.pk)
         return existing
     raise NetworkError(
         f"You already asked {recipient} to connect; the request is pending.", field="to", code="conflict", status_code=409
@@ -626,7 +627,7 @@ def _accept(request_obj):
     request_obj.status = ConnectionRequest.Status.ACCEPTED
     request_obj.responded_at = now
     _connect(request_obj.sender_id, request_obj.recipient_id, now)
-    enqueue_after_commit(tasks.send_connection_accepted_email, request_obj.pk)
+    email_queue("connection_accepted", request_obj.pk)
 
 
 def connection_request_accept(*, request_obj, by):

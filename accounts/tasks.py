@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
-from config.mail import send_templated_mail
+from config.mail import render_templated_mail
 
 from .models import ConnectionRequest
 
@@ -22,16 +22,17 @@ def _wants_mail(user):
     return bool(user.is_active and user.notify_connection_requests and user.email)
 
 
-def _send_about(request_id, *, status, to, about, template):
-    """Mail `to` (the "sender" or "recipient" side) about the other side of a request, if the
-    request is still in `status`, the other side is still active and `to` wants these emails."""
+def _build_about(request_id, *, status, to, about, template):
+    """The email to `to` (the "sender" or "recipient" side) about the other side of a request, if
+    the request is still in `status`, the other side is still active and `to` wants these emails;
+    otherwise None."""
     request_obj = _load(request_id)
     if request_obj is None or request_obj.status != status:
-        return False
+        return None
     reader, subject = getattr(request_obj, to), getattr(request_obj, about)
     if not (subject.is_active and _wants_mail(reader)):
-        return False
-    send_templated_mail(
+        return None
+    return render_templated_mail(
         to=reader.email,
         template=template,
         context={
@@ -42,23 +43,39 @@ def _send_about(request_id, *, status, to, about, template):
             "profile_url": settings.SITE_URL + reverse("network:profile", args=[subject.pk]),
         },
     )
+
+
+def build_connection_request_email(request_id):
+    """The recipient's email about a new request: who asked, their note and a link to answer.
+
+    None if the request is no longer pending or either side left.
+    """
+    return _build_about(
+        request_id, status=ConnectionRequest.Status.PENDING, to="recipient", about="sender", template="emails/connection_request"
+    )
+
+
+def build_connection_accepted_email(request_id):
+    """The sender's email saying their request was accepted, with a link to their network."""
+    return _build_about(
+        request_id, status=ConnectionRequest.Status.ACCEPTED, to="sender", about="recipient", template="emails/connection_accepted"
+    )
+
+
+def _send(message):
+    if message is None:
+        return False
+    message.send()
     return True
 
 
 @task()
 def send_connection_request_email(request_id):
-    """Tell the recipient of a new request who asked, with their note and a link to answer.
-
-    Nothing is sent if the request is no longer pending or either side left.
-    """
-    return _send_about(
-        request_id, status=ConnectionRequest.Status.PENDING, to="recipient", about="sender", template="emails/connection_request"
-    )
+    """Send `build_connection_request_email` at once (the outbox normally does it); True if sent."""
+    return _send(build_connection_request_email(request_id))
 
 
 @task()
 def send_connection_accepted_email(request_id):
-    """Tell the sender that their request was accepted, with a link to their network."""
-    return _send_about(
-        request_id, status=ConnectionRequest.Status.ACCEPTED, to="sender", about="recipient", template="emails/connection_accepted"
-    )
+    """Send `build_connection_accepted_email` at once (the outbox normally does it); True if sent."""
+    return _send(build_connection_accepted_email(request_id))

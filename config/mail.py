@@ -1,8 +1,8 @@
-"""The one place that sends email. Every message is a subject, a text and an HTML template."""
+"""The one place that builds email. Every message is a subject, a text and an HTML template;
+notifications are sent through the outbox (background/emails.py), the digest by its own run."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 
 
@@ -22,9 +22,3 @@ def render_templated_mail(*, to, template, context, headers=None):
 
 def send_templated_mail(*, to, template, context, headers=None):
     return render_templated_mail(to=to, template=template, context=context, headers=headers).send()
-
-
-def enqueue_after_commit(task, *args, **kwargs):
-    """Enqueue a task once the surrounding transaction commits, so the worker sees the rows it
-    needs and a rolled-back change never sends anything."""
-    transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

@@ -8,6 +8,7 @@ exactly as everywhere else). Sending the same rows again changes nothing and rep
 """
 
 import csv
+import io
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -298,11 +299,19 @@ class CsvFormatError(Exception):
 def read_employee_csv(text):
     """Parse an HRIS export into raw rows (dicts of strings keyed by COLUMNS).
 
-    The header must name exactly COLUMNS (any order). Empty `division`, `location` and
-    `manager_employee_id` mean none; empty `is_active` means active.
+    Read as CSV (RFC 4180), not as lines: a quoted field keeps its line breaks, and characters
+    such as U+0085 or U+2028 inside a field are data, never a row break. Rows end only at CR, LF
+    or CRLF outside quotes. The header must name exactly COLUMNS (any order). Empty `division`,
+    `location` and `manager_employee_id` mean none; empty `is_active` means active. Errors name the
+    row (its first line in the file) and the column.
     """
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    # newline="": the csv module sees \r\n inside quotes as data; StringIO splits rows on
+    # \r and \n only, unlike str.splitlines(), which also breaks on U+0085, U+2028 and others.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as error:
+        raise CsvFormatError(f"Row 1 (the header): {error}.") from None
     missing = [c for c in COLUMNS if c not in header]
     unknown = [h for h in header if h not in COLUMNS]
     if missing or unknown:
@@ -313,16 +322,28 @@ def read_employee_csv(text):
             parts.append(f"unknown column(s): {', '.join(unknown)}")
         raise CsvFormatError(f"The header must be {','.join(COLUMNS)} ({'; '.join(parts)}).")
     rows = []
-    for raw in reader:
-        if None in raw:
-            raise CsvFormatError(f"Line {reader.line_num} has more values than the header has columns.")
-        row = {key.strip(): (value or "").strip() for key, value in raw.items()}
-        if not any(row.values()):
+    number, line = 1, reader.line_num + 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise CsvFormatError(f"Row {number + 1} (line {line}): {error}.") from None
+        number, first_line, line = number + 1, line, reader.line_num + 1
+        if not any(v.strip() for v in values):
             continue
+        if len(values) > len(header):
+            raise CsvFormatError(
+                f"Row {number} (line {first_line}) has {len(values)} values but the header has {len(header)} columns: "
+                f"column {len(header) + 1} has no name."
+            )
+        # A short row leaves its last columns empty, as before (spreadsheets drop trailing commas).
+        row = {key: value.strip() for key, value in zip(header, values + [""] * (len(header) - len(values)))}
         for name in ("division", "location", "manager_employee_id"):
             row[name] = row[name] or None
         if not row["is_active"]:
             row["is_active"] = "true"
-        row["_line"] = reader.line_num
+        row["_line"] = first_line
         rows.append(row)
     return rows

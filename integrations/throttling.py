@@ -1,30 +1,32 @@
 """Throttling for the API: each token (or signed-in employee) gets API_RATE_PER_MINUTE requests."""
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiToken
+from background.ratelimit import rate_hit
 
 
-class ApiRateThrottle(SimpleRateThrottle):
-    """A per-caller budget, read from settings at every request (so it can be tuned per environment).
+class ApiRateThrottle(BaseThrottle):
+    """A per-caller budget per calendar minute, read from settings at every request.
 
     Keyed by token id for a Bearer token (two tokens of one system have two budgets, and revoking
     a noisy one does not starve the other), by employee for the portal session, and by address for
-    the rest. Past the budget: 429 with `Retry-After`, in the API's error shape.
+    the rest. The count is exact across processes (background/ratelimit.py): Redis when REDIS_URL
+    is set, else an atomic update in the database. Past the budget: 429 with `Retry-After`.
     """
 
-    scope = "api"
-
-    def get_rate(self):
-        return f"{settings.API_RATE_PER_MINUTE}/min"
-
-    def get_cache_key(self, request, view):
+    def ident_of(self, request):
         token = getattr(request, "auth", None)
         if isinstance(token, ApiToken):
-            ident = f"token:{token.pk}"
-        elif request.user and request.user.is_authenticated and request.user.pk is not None:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"token:{token.pk}"
+        if request.user and request.user.is_authenticated and request.user.pk is not None:
+            return f"user:{request.user.pk}"
+        return f"ip:{self.get_ident(request)}"
+
+    def allow_request(self, request, view):
+        allowed, self.retry_after = rate_hit(f"api:{self.ident_of(request)}", limit=settings.API_RATE_PER_MINUTE, seconds=60)
+        return allowed
+
+    def wait(self):
+        return self.retry_after

@@ -103,7 +103,7 @@ class OpeningAdmin(admin.ModelAdmin):
 
 @admin.register(DigestDelivery)
 class DigestDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["week", "user", "status", "openings_count", "attempts", "claimed_at", "sent_at"]
+    list_display = ["week", "user", "status", "openings_count", "attempts", "holder", "lease_until", "sent_at"]
     list_filter = ["week", "status"]
     search_fields = ["user__email"]
     list_select_related = ["user"]

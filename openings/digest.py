@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ConnectionRequest, User
+from background import leases
 from config.mail import render_templated_mail
 
 from .models import DigestDelivery, Opening
@@ -222,79 +222,105 @@ def recipients():
     return User.objects.active().filter(digest_enabled=True).order_by("pk")
 
 
-def claim(user_id, week):
-    """Claim one delivery; False if another run already sent or is sending it.
-
-    A failed delivery is claimed again (its retry); a sent or in-flight one never is.
-    """
-    try:
-        with transaction.atomic():
-            DigestDelivery.objects.create(user_id=user_id, week=week)
-        return True
-    except IntegrityError:
-        retried = DigestDelivery.objects.filter(user_id=user_id, week=week, status=DigestDelivery.Status.FAILED).update(
-            status=DigestDelivery.Status.CLAIMED, claimed_at=timezone.now(), error=""
-        )
-        if retried:
-            DigestDelivery.objects.filter(user_id=user_id, week=week).update(attempts=F("attempts") + 1)
-        return bool(retried)
-
-
 @dataclass
 class RunStats:
     considered: int = 0
     sent: int = 0
     empty: int = 0
     skipped: int = 0
+    held: int = 0
     failed: int = 0
     failures: list = field(default_factory=list)
 
+    def as_result(self):
+        return {"sent": self.sent, "empty": self.empty, "skipped": self.skipped, "held": self.held, "failed": self.failed}
+
+
+class DigestIncomplete(Exception):
+    """A run or batch that could not send every digest it took: the task result says how many."""
+
+
+def week_is_over(week):
+    """A week's digests go out during that ISO week only: afterwards their news is stale."""
+    return parse_week(week) + dt.timedelta(days=7) <= timezone.localdate()
+
+
+def _claim(users, week, holder):
+    """Take the deliveries of `users` this week that are not sent and that no live run holds.
+
+    Rows are created first (pending) so that every recipient's state is visible in the admin; a
+    row whose lease ran out (its run died) or whose send failed is taken again.
+    """
+    DigestDelivery.objects.bulk_create(
+        [DigestDelivery(user_id=u.pk, week=week, status=DigestDelivery.Status.PENDING) for u in users], ignore_conflicts=True
+    )
+    due = DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users]).exclude(status=DigestDelivery.Status.SENT)
+    ids = leases.claim(due, holder=holder, status=DigestDelivery.Status.CLAIMED, attempts=F("attempts") + 1, error="")
+    return dict(DigestDelivery.objects.filter(pk__in=ids).values_list("user_id", "pk"))
+
 
 def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
-    """Build and send the digests of one batch of recipients, each claimed before it is sent.
+    """Build and send the digests of one batch of recipients, each leased before it is sent.
 
-    Employees with nothing new are not claimed (a later run that week may find news for them).
-    A send that raises is marked failed for the next run to retry; an interruption (Ctrl-C, a
-    stopping worker) releases the in-flight claim so the rerun sends it.
+    Employees with nothing new get no row (a later run that week may find news for them). A
+    delivery another live run holds is left to it (`held`). A send that raises is released as
+    failed for the next run to retry; a run that dies keeps its leases until they expire, and
+    the next run sends those. The one window for a duplicate is the SMTP exchange itself: a
+    message the server accepted just before the process died, whose "sent" mark never committed.
+    A week that is over sends nothing (`skipped`).
     """
     stats = stats or RunStats()
     users = list(recipients().filter(pk__in=user_ids).select_related("division", "location"))
     stats.considered += len(users)
     if not users:
         return stats
-    already = set(
-        DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users])
-        .exclude(status=DigestDelivery.Status.FAILED)
+    if week_is_over(week) and not dry_run:
+        stats.skipped += len(users)
+        return stats
+    sent = set(
+        DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users], status=DigestDelivery.Status.SENT)
         .values_list("user_id", flat=True)
     )
-    todo = [u for u in users if u.pk not in already]
+    todo = [u for u in users if u.pk not in sent]
     stats.skipped += len(users) - len(todo)
-    for digest in build_digests(todo, week=week):
-        if digest.is_empty:
-            stats.empty += 1
-            continue
-        if dry_run:
+    digests = [d for d in build_digests(todo, week=week) if not d.is_empty]
+    stats.empty += len(todo) - len(digests)
+    if dry_run:
+        for digest in digests:
             if out:
                 out(f"would send to {digest.user.email}: {digest.subject}")
-            stats.sent += 1
+        stats.sent += len(digests)
+        return stats
+    if not digests:
+        return stats
+    holder = leases.holder_name()
+    claimed = _claim([d.user for d in digests], week, holder)
+    stats.held += len(digests) - len(claimed)
+    renewer = leases.Renewer(DigestDelivery, claimed.values(), holder=holder)
+    for digest in digests:
+        pk = claimed.get(digest.user.pk)
+        if pk is None:
             continue
-        if not claim(digest.user.pk, week):
-            stats.skipped += 1
-            continue
+        mine = DigestDelivery.objects.filter(pk=pk, holder=holder)
         try:
-            render_digest(digest).send()
+            renewer()
+            message = render_digest(digest)
+            message.send()  # the duplicate window: accepted by the server, "sent" not yet committed
         except Exception as error:  # noqa: BLE001 - any mail failure is recorded and retried
-            DigestDelivery.objects.filter(user_id=digest.user.pk, week=week).update(
-                status=DigestDelivery.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
-            )
+            mine.update(status=DigestDelivery.Status.FAILED, holder="", lease_until=None, error=f"{type(error).__name__}: {error}"[:2000])
             stats.failed += 1
             stats.failures.append((digest.user.email, str(error)))
+            renewer.done(pk)
             continue
         except BaseException:
-            DigestDelivery.objects.filter(user_id=digest.user.pk, week=week, status=DigestDelivery.Status.CLAIMED).delete()
+            # Interrupted (Ctrl-C, a stopping worker): the message in flight may have been
+            # accepted, so its lease stays to run out; the ones not yet started are released now.
+            renewer.done(pk)
+            DigestDelivery.objects.filter(pk__in=renewer.ids, holder=holder, status=DigestDelivery.Status.CLAIMED).update(
+                status=DigestDelivery.Status.PENDING, holder="", lease_until=None
+            )
             raise
-        DigestDelivery.objects.filter(user_id=digest.user.pk, week=week).update(
-            status=DigestDelivery.Status.SENT, sent_at=timezone.now(), openings_count=digest.total_openings
-        )
+        mine.update(status=DigestDelivery.Status.SENT, sent_at=timezone.now(), openings_count=digest.total_openings, holder="", lease_until=None)
+        renewer.done(pk)
         stats.sent += 1
     return stats

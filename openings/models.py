@@ -90,23 +90,28 @@ class OpeningExclusion(models.Model):
 
 
 class DigestDelivery(models.Model):
-    """One weekly digest for one employee: claimed before sending, so each week sends it once.
+    """One weekly digest for one employee: leased before sending, so each week sends it once.
 
-    The unique (user, week) row is the claim. A second run, or a second worker, finds it and moves
-    on; a failed send is marked failed and retried by the next run.
+    The unique (user, week) row is the unit of work. A run takes it with a lease (`holder`,
+    `lease_until`; see background/leases.py), sends, and marks it sent while still holding it.
+    A failed send is released for the next run to retry; a run that died leaves a lease that
+    expires, and the next run takes the row again. Sent rows are never taken again.
     """
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Due (not yet sent)"
         CLAIMED = "claimed", "Claimed (sending)"
         SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed (retried by the next run this week)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries")
     week = models.CharField(max_length=8, help_text="ISO week, e.g. 2026-W48.")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    holder = models.CharField(max_length=100, blank=True, help_text="The process sending it now (while its lease lasts).")
+    lease_until = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(default=0)
     openings_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 

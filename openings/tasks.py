@@ -11,8 +11,14 @@ def close_expired_openings():
 
 @task()
 def send_digest_batch(week, user_ids, dry_run=False):
-    """One batch of the weekly digest, so several db_worker processes share a large company's week."""
-    from .digest import send_batch
+    """One batch of the weekly digest, so several worker processes share a large company's week.
+
+    A batch that could not send every digest fails (DigestIncomplete, saying how many), so the
+    task result shows it; the next run of `send_weekly_digest` that week retries them.
+    """
+    from .digest import DigestIncomplete, send_batch
 
     stats = send_batch(user_ids, week=week, dry_run=dry_run)
-    return {"sent": stats.sent, "empty": stats.empty, "skipped": stats.skipped, "failed": stats.failed}
+    if stats.failed:
+        raise DigestIncomplete(f"{stats.failed} of {len(user_ids)} digest(s) of {week} could not be sent: {stats.as_result()}")
+    return stats.as_result()

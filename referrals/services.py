@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from config.mail import enqueue_after_commit
+from background.emails import email_queue
 from config.text import invisible_control_errors
 from integrations.outbox import emit, referral_payload
 from openings.models import Opening
@@ -214,14 +214,12 @@ def referral_submit(
             referral.save()
             ReferralEvent.objects.create(referral=referral, from_status="", to_status=S.SUBMITTED, by=referrer, at=now)
             emit("referral.created", referral_payload(referral))
+            email_queue("referral_new", referral.pk)
     except IntegrityError as error:
         if not _is_duplicate(error):
             raise
         message = SELF_DUPLICATE_MESSAGE if is_self else DUPLICATE_MESSAGE
         raise ValidationError({"candidate_email": [message]}) from None
-    from .tasks import send_new_referral_email
-
-    enqueue_after_commit(send_new_referral_email, referral.pk)
     return referral
 
 
@@ -299,9 +297,7 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
         current.decline_reason = decline_reason
         current.save(update_fields=["status", "status_changed_at", "decline_reason", "updated_at"])
         emit("referral.status_changed", referral_payload(current, previous_status=event.from_status))
-    from .tasks import send_referral_status_email
-
-    enqueue_after_commit(send_referral_status_email, event.pk)
+        email_queue("referral_status", event.pk)
     return current
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
-from config.mail import send_templated_mail
+from config.mail import render_templated_mail
 
 from .models import Referral, ReferralEvent
 
@@ -22,30 +22,41 @@ def _referral_url(referral):
     return settings.SITE_URL + reverse("referrals:detail", args=[referral.pk])
 
 
-@task()
-def send_new_referral_email(referral_id):
-    """Tell the opening's poster about a new referral (or an "I'm interested"), with a link to it."""
+def _send(message):
+    if message is None:
+        return False
+    message.send()
+    return True
+
+
+def build_new_referral_email(referral_id):
+    """The poster's email about a new referral (or an "I'm interested"), with a link to it; None
+    when the referral is gone or erased or the poster does not want it."""
     referral = (
         Referral.objects.select_related("opening", "opening__posted_by", "referrer").filter(pk=referral_id).first()
     )
     if referral is None or referral.is_erased:
-        return False
+        return None
     poster = referral.opening.posted_by
     if not _wants_mail(poster):
-        return False
-    send_templated_mail(
+        return None
+    return render_templated_mail(
         to=poster.email,
         template="emails/referral_new",
         context={"referral": referral, "opening": referral.opening, "poster": poster, "url": _referral_url(referral)},
     )
-    return True
 
 
 @task()
-def send_referral_status_email(event_id):
-    """Tell the referrer that their referral moved on, with the reason when it was declined.
+def send_new_referral_email(referral_id):
+    """Send `build_new_referral_email` at once (the outbox normally does it); True if sent."""
+    return _send(build_new_referral_email(referral_id))
 
-    Not when the referrer made the change themselves (a withdrawal): they know.
+
+def build_referral_status_email(event_id):
+    """The referrer's email about their referral moving on, with the reason when it was declined.
+
+    None when the referrer made the change themselves (a withdrawal: they know) or does not want it.
     """
     event = (
         ReferralEvent.objects.select_related("referral", "referral__opening", "referral__referrer", "by")
@@ -53,14 +64,14 @@ def send_referral_status_email(event_id):
         .first()
     )
     if event is None:
-        return False
+        return None
     referral = event.referral
     referrer = referral.referrer
     if event.by_id is not None and event.by_id == referrer.pk:
-        return False
+        return None
     if not _wants_mail(referrer):
-        return False
-    send_templated_mail(
+        return None
+    return render_templated_mail(
         to=referrer.email,
         template="emails/referral_status",
         context={
@@ -73,7 +84,12 @@ def send_referral_status_email(event_id):
             "url": _referral_url(referral),
         },
     )
-    return True
+
+
+@task()
+def send_referral_status_email(event_id):
+    """Send `build_referral_status_email` at once (the outbox normally does it); True if sent."""
+    return _send(build_referral_status_email(event_id))
 
 
 @task()

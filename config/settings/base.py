@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "openings",
     "referrals",
     "integrations",
+    "background",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiler costs tens of milliseconds on the visibility query of a large
     # company, whose plan looks expensive but runs in a few: it never pays off for page requests.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # The API's rate counters are written through a second connection to the same database, so a
+    # counter's row lock lasts one UPDATE, not a whole write request (background/ratelimit.py).
+    DATABASES["counters"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+RATE_COUNTER_DATABASE = "counters" if "counters" in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -251,6 +256,18 @@ for _network in WEBHOOK_ALLOWED_NETWORKS:
 
 # --- Background tasks (Django's tasks API with the database backend and its db_worker) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A digest claim or an outbox email is held by its process for LEASE_SECONDS and renewed before
+# each send; a process that dies lets it run out and the next run or sweep takes it. It must
+# outlast one SMTP exchange (EMAIL_TIMEOUT) with room to spare.
+LEASE_SECONDS = env_int("LEASE_SECONDS", 300)
+if LEASE_SECONDS < 2 * EMAIL_TIMEOUT + 1:
+    raise ImproperlyConfigured("LEASE_SECONDS must be more than twice EMAIL_TIMEOUT (one SMTP exchange).")
+# A task a worker started and did not finish within TASK_LEASE_SECONDS (its worker died or hangs)
+# is queued again by the next worker's sweep. The work inside is itself leased, so a task run
+# twice still sends nothing twice.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 900)
+# How often each worker re-queues expired tasks and sends due outbox emails and webhooks.
+WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 30)
 
 # --- Security that holds in every environment -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -281,10 +298,15 @@ LOGGING = {
 }
 
 # Rate limits (allauth, API throttling) must hold across every gunicorn process, so the cache is
-# shared through the database unless CACHE_BACKEND says otherwise.
-CACHES = {
-    "default": {
-        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
-        "LOCATION": env_str("CACHE_LOCATION", "referral_board_cache"),
+# shared: Redis when REDIS_URL is set (and the API's counters then live there), else the database
+# unless CACHE_BACKEND says otherwise.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+            "LOCATION": env_str("CACHE_LOCATION", "referral_board_cache"),
+        }
     }
-}

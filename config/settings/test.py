@@ -23,3 +23,8 @@ WHITENOISE_AUTOREFRESH = True
 # The tests' webhook receivers listen on 127.0.0.1: allowed here explicitly, as an HR system on the
 # company network would be (tests/integrations/test_destinations.py proves it is refused otherwise).
 WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+REDIS_URL = ""  # the API counters use the database in tests; the Redis path has its own tests
+# One connection in tests (pytest-django allows only the default alias); the concurrency tests use
+# one connection per thread anyway.
+DATABASES.pop("counters", None)  # noqa: F405
+RATE_COUNTER_DATABASE = "default"

@@ -560,7 +560,7 @@ def test_lists_run_a_constant_number_of_queries(api_as, poster, django_assert_ma
         response = client.get(url + "?page_size=200")
 
     assert len(response.json()["results"]) >= (50 if url == EMPLOYEES else 1)
-    assert small <= 4
+    assert small <= 5  # one of them is the rate-limit counter (background/ratelimit.py)
 
 
 def test_hr_list_runs_a_constant_number_of_queries(hr_service_api, db):

@@ -126,3 +126,30 @@ def test_the_daily_limit_holds_for_simultaneous_requests(settings):
     )
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"], outcomes
     assert ConnectionRequest.objects.filter(sender=sender).count() == 1
+
+
+def test_twenty_crossing_pairs_end_connected_with_no_stray_request_and_no_needless_email(settings):
+    """A→B and B→A at the same moment, twenty times: each pair ends with one accepted request,
+    both connection rows, no pending row, and (once the outbox is sent) one email per pair: the
+    acceptance to whoever asked first. The crossing request's own email is never sent."""
+    from django.core import mail
+
+    from background.emails import emails_send
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # the outbox waits
+    pairs = [(UserFactory(), UserFactory()) for _ in range(20)]
+    for a, b in pairs:
+        outcomes = race(
+            lambda a=a, b=b: network.connection_request_send(sender=a, recipient=b),
+            lambda a=a, b=b: network.connection_request_send(sender=b, recipient=a),
+        )
+        assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    assert not ConnectionRequest.objects.filter(status="pending").exists()
+    assert ConnectionRequest.objects.filter(status="accepted").count() == 20
+    assert ConnectionRequest.objects.count() == 20
+    emails_send(limit=1000)
+    for a, b in pairs:
+        request_obj = ConnectionRequest.objects.get(sender__in=(a, b), recipient__in=(a, b))
+        assert Connection.objects.filter(from_user__in=(a, b), to_user__in=(a, b)).count() == 2
+        to_pair = [m for m in mail.outbox if m.to[0] in (a.email, b.email)]
+        assert [m.to for m in to_pair] == [[request_obj.sender.email]], [m.subject for m in to_pair]

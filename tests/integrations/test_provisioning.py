@@ -350,3 +350,35 @@ def test_csv_import_checks_the_header(tmp_path, org):
         run_import(str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         run_import(str(tmp_path / "missing.csv"))
+
+
+# --- The CSV reader ----------------------------------------------------------------------------
+
+CSV_HEADER = "employee_id,email,full_name,title,job_function,division,location,manager_employee_id,is_active\r\n"
+
+
+def test_the_csv_reader_keeps_quoted_line_breaks_and_unicode_separators_as_data():
+    from integrations.provisioning import read_employee_csv
+
+    text = CSV_HEADER + 'E1,a@example.com,"Ann\r\nLee",Head\u2028of X,Ops\u0085Team,,,,\r\nE2,b@example.com,Bob,,,,,,false\n'
+    rows = read_employee_csv(text)
+    assert [(r["employee_id"], r["full_name"], r["title"], r["job_function"], r["_line"]) for r in rows] == [
+        ("E1", "Ann\r\nLee", "Head\u2028of X", "Ops\u0085Team", 2),
+        ("E2", "Bob", "", "", 4),
+    ]
+    assert rows[1]["is_active"] == "false"
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("E1,a@example.com,A,,,,,,true,surplus\n", "Row 2 (line 2) has 10 values but the header has 9 columns: column 10"),
+        ('E1,a@example.com,A,,,,,,true\nE2,"b@example.com,B\n', "Row 3 (line 3): unexpected end of data"),
+    ],
+)
+def test_csv_errors_name_the_row_and_the_column(body, message):
+    from integrations.provisioning import CsvFormatError, read_employee_csv
+
+    with pytest.raises(CsvFormatError) as error:
+        read_employee_csv(CSV_HEADER + body)
+    assert message in str(error.value)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -235,8 +236,13 @@ def test_a_run_killed_halfway_sends_only_the_rest(cast, dying, settings):
     with pytest.raises(Killed):
         run("--batch-size", "2")
     assert len(dying.sent) == 2
+    in_flight = DigestDelivery.objects.get(status="claimed")  # it may have reached the server
+    assert DigestDelivery.objects.filter(status="pending").count() == 0  # the rest were released
     dying.budget = 100
     run("--batch-size", "2")
+    assert sorted(dying.sent) == sorted(set(everyone) - {in_flight.user.email})
+    with time_machine.travel(in_flight.lease_until + timedelta(seconds=1), tick=False):
+        run("--batch-size", "2")  # the next scheduled run, once the dead run's lease ran out
     assert sorted(dying.sent) == everyone  # each exactly once
     assert DigestDelivery.objects.filter(status="sent").count() == len(everyone)
 
@@ -255,14 +261,50 @@ def test_a_failed_send_is_reported_and_retried_next_run(poster, direct, dying):
     assert delivery.status == "sent" and delivery.attempts == 2
 
 
-def test_stale_claims_are_reported_not_resent(poster, direct, capsys):
+def test_a_claim_left_by_a_dead_run_is_sent_once_its_lease_expires(poster, direct, settings):
     fresh(posted_by=poster, visibility=V.NETWORK)
-    DigestDelivery.objects.create(user=direct, week=digest_lib.week_of())  # claimed, never finished
-    run()
+    now = timezone.now()
+    left = DigestDelivery.objects.create(
+        user=direct, week=digest_lib.week_of(), status="claimed", holder="dead-host:1:x", lease_until=now + timedelta(seconds=60), attempts=1
+    )
+    run()  # the lease still runs: another live run holds it
     assert mail.outbox == []
-    assert "did not finish" in capsys.readouterr().err
-    run("--retry-stale")
+    left.refresh_from_db()
+    assert left.status == "claimed" and left.holder == "dead-host:1:x"
+    with time_machine.travel(now + timedelta(seconds=61), tick=False):
+        run()  # no flag: the expired lease is simply taken again
     assert [m.to for m in mail.outbox] == [[direct.email]]
+    left.refresh_from_db()
+    assert left.status == "sent" and left.attempts == 2 and left.holder == "" and left.lease_until is None
+    run()
+    assert len(mail.outbox) == 1
+
+
+def test_a_past_week_is_not_sent_any_more(poster, direct):
+    fresh(posted_by=poster, visibility=V.NETWORK)
+    with pytest.raises(CommandError, match="is over"):
+        run("--week", "2026-W10")
+    assert mail.outbox == [] and not DigestDelivery.objects.exists()
+
+
+def test_a_batch_task_queued_in_one_week_and_run_in_the_next_sends_nothing(poster, direct):
+    from openings.tasks import send_digest_batch
+
+    fresh(posted_by=poster, visibility=V.NETWORK)
+    week = digest_lib.week_of()
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        result = send_digest_batch.enqueue(week=week, user_ids=[direct.pk])
+    assert result.return_value["sent"] == 0 and mail.outbox == []
+
+
+def test_a_batch_task_that_could_not_send_everything_fails_and_says_how_many(poster, direct, dying):
+    from openings.tasks import send_digest_batch
+
+    fresh(posted_by=poster, visibility=V.NETWORK)
+    dying.budget, dying.error = 0, OSError
+    result = send_digest_batch.enqueue(week=digest_lib.week_of(), user_ids=[poster.pk, direct.pk])
+    assert result.status.name == "FAILED"
+    assert "1 of 2 digest(s)" in result.errors[0].traceback
 
 
 def test_dry_run_sends_and_records_nothing(cast, capsys):
@@ -293,13 +335,13 @@ def test_bad_arguments(cast, args, message):
     assert mail.outbox == [] and not DigestDelivery.objects.exists()
 
 
-def test_past_week_looks_at_that_week(poster, direct):
+def test_past_week_looks_at_that_week(poster, direct, capsys):
     week_start = digest_lib.parse_week("2026-W10")
     opened = timezone.make_aware(timezone.datetime.combine(week_start, timezone.datetime.min.time())) + timedelta(days=2)
     fresh(posted_by=poster, visibility=V.NETWORK, opened_at=opened)
-    run("--week", "2026-W10")
-    assert [m.to for m in mail.outbox] == [[direct.email]]
-    assert DigestDelivery.objects.get().week == "2026-W10"
+    run("--week", "2026-W10", "--dry-run")
+    assert f"would send to {direct.email}" in capsys.readouterr().out
+    assert mail.outbox == [] and not DigestDelivery.objects.exists()
 
 
 # --- Constant queries per batch ----------------------------------------------------------------

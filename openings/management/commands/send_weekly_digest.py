@@ -1,6 +1,8 @@
+import argparse
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from accounts.models import User
 from openings import digest as digest_lib
@@ -10,7 +12,8 @@ from openings.models import DigestDelivery
 class Command(BaseCommand):
     help = (
         "Send this ISO week's digest to every active employee who has it on and something new to read. "
-        "Safe to run again: each employee gets at most one digest a week."
+        "Run it as often as hourly: each employee gets at most one digest a week, and every run also "
+        "retries what failed or what a dead run left, until the week is over."
     )
 
     def add_arguments(self, parser):
@@ -23,18 +26,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Queue one task per batch for the db_worker processes instead of sending here.",
         )
-        parser.add_argument(
-            "--retry-stale",
-            action="store_true",
-            help="Also resend deliveries a killed run left claimed but unsent (may send a duplicate to those few).",
-        )
+        # Kept so that old crontabs keep working: expired leases are now taken again by every run.
+        parser.add_argument("--retry-stale", action="store_true", help=argparse.SUPPRESS)
 
-    def handle(self, *args, week=None, dry_run=False, user=None, batch_size=500, enqueue=False, retry_stale=False, **options):
+    def handle(self, *args, week=None, dry_run=False, user=None, batch_size=500, enqueue=False, **options):
         week = week or digest_lib.week_of()
         try:
             digest_lib.parse_week(week)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        if digest_lib.week_is_over(week) and not dry_run:
+            raise CommandError(f"{week} is over: its digest is no longer sent (--dry-run still shows it).")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         recipients = digest_lib.recipients()
@@ -46,19 +48,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{match.email} is deactivated or has the digest switched off.")
             recipients = recipients.filter(pk=match.pk)
 
-        stale = DigestDelivery.objects.filter(week=week, status=DigestDelivery.Status.CLAIMED)
-        if user:
-            stale = stale.filter(user__email__iexact=user.strip())
-        if stale.exists():
-            if retry_stale and not dry_run:
-                count = stale.update(status=DigestDelivery.Status.FAILED, error="claimed by a run that did not finish")
-                self.stdout.write(f"{count} delivery(ies) left claimed by an interrupted run will be retried.")
-            else:
-                self.stderr.write(
-                    f"{stale.count()} delivery(ies) of {week} were claimed by a run that did not finish; "
-                    "they are not resent (use --retry-stale to resend them)."
-                )
-
         ids = list(recipients.values_list("pk", flat=True))
         batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
         if enqueue:
@@ -67,6 +56,7 @@ class Command(BaseCommand):
             for batch in batches:
                 send_digest_batch.enqueue(week=week, user_ids=batch, dry_run=dry_run)
             self.stdout.write(f"{len(batches)} batch(es) of up to {batch_size} recipients queued for {week}.")
+            self._report_week(week)
             return
 
         self.stdout.write(f"Weekly digest {week}: {len(ids)} recipient(s){' (dry run)' if dry_run else ''}.")
@@ -79,16 +69,30 @@ class Command(BaseCommand):
             left = (len(ids) - stats.considered) / rate if rate else 0
             self.stderr.write(
                 f"  {stats.considered}/{len(ids)} done · {rate:.0f}/s · about {left:.0f}s left "
-                f"({stats.sent} sent, {stats.empty} with nothing new, {stats.skipped} already sent, {stats.failed} failed)"
+                f"({stats.sent} sent, {stats.empty} with nothing new, {stats.skipped} already sent, "
+                f"{stats.held} held by another run, {stats.failed} failed)"
             )
         verb = "would be sent" if dry_run else "sent"
         self.stdout.write(
             self.style.SUCCESS(
                 f"{stats.sent} digest(s) {verb}, {stats.empty} employee(s) had nothing new, "
-                f"{stats.skipped} already had theirs, {stats.failed} failed, in {time.monotonic() - started:.1f}s."
+                f"{stats.skipped} already had theirs, {stats.held} held by another run, {stats.failed} failed, "
+                f"in {time.monotonic() - started:.1f}s."
             )
         )
         for email, error in stats.failures:
-            self.stderr.write(f"  failed: {email}: {error} (retried on the next run)")
+            self.stderr.write(f"  failed: {email}: {error} (retried by the next run this week)")
         if stats.failed:
-            raise CommandError(f"{stats.failed} digest(s) could not be sent; run the command again to retry them.")
+            raise CommandError(
+                f"{stats.failed} digest(s) could not be sent; the next run this week retries them."
+            )
+
+    def _report_week(self, week):
+        """What the week looks like so far, so that failures of earlier runs are not silent."""
+        counts = dict(
+            DigestDelivery.objects.filter(week=week).values("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+        self.stdout.write(
+            f"{week} so far: {counts.get('sent', 0)} sent, {counts.get('failed', 0)} failed "
+            f"(these batches retry them), {counts.get('claimed', 0)} being sent."
+        )
