@@ -3,15 +3,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.http import redirect_back
 
 from . import services
-from .forms import VISIBILITY_HELP, OpeningForm, OpeningFilter
+from .forms import VISIBILITY_HELP, AudiencePreviewForm, OpeningFilter, OpeningForm
 from .models import Opening
 from .visibility import audience_preview, get_visible_or_404, viewer_is_hr
 
@@ -84,18 +85,53 @@ def opening_detail(request, pk):
 
 
 def _form_context(form, poster, opening=None):
-    """The visibility chooser shows, for each level, how many people it would reach."""
+    """The visibility chooser shows, for each level, how many people it would reach, and the
+    audience of the level chosen (or about to be) stands out above it."""
     probe = opening or Opening(posted_by=poster, status=Opening.Status.DRAFT)
     excluded_ids = None
     if form.is_bound and form.is_valid():
         excluded_ids = [u.pk for u in form.cleaned_data["excluded_emails"]]
     levels = []
     original = probe.visibility
+    chosen = form["visibility"].value() or Opening.Visibility.NETWORK
+    audience = None
     for value, label in Opening.Visibility.choices:
         probe.visibility = value
-        levels.append({"value": value, "label": label, "help": VISIBILITY_HELP[value], "preview": audience_preview(probe, excluded_ids=excluded_ids)})
+        preview = audience_preview(probe, excluded_ids=excluded_ids)
+        levels.append({"value": value, "label": label, "help": VISIBILITY_HELP[value], "preview": preview})
+        if value == chosen:
+            audience = {"preview": preview, "visibility": value}
     probe.visibility = original
-    return {"form": form, "levels": levels, "opening": opening}
+    return {"form": form, "levels": levels, "opening": opening, "audience": audience, "chosen": chosen}
+
+
+@login_required
+def audience_preview_json(request):
+    """The live audience of the opening form, as the poster changes visibility and "Hide from".
+
+    `?visibility=&excluded_emails=` and, when editing, `&opening=<id>`: an opening the caller may
+    not edit is answered exactly like a missing one (404). Bad input answers 400 with field
+    messages. The numbers come from the rule's own audience function, like the form's.
+    """
+    opening = None
+    poster = request.user
+    if request.GET.get("opening"):
+        try:
+            opening = get_visible_or_404(request.user, request.GET["opening"], Opening.objects.select_related("posted_by"))
+        except Http404:
+            return JsonResponse({"detail": "Not found."}, status=404)
+        if not services.can_manage(request.user, opening):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        poster = opening.posted_by
+    form = AudiencePreviewForm(request.GET, poster=poster)
+    if not form.is_valid():
+        return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
+    probe = Opening(posted_by=poster, status=Opening.Status.DRAFT, visibility=form.cleaned_data["visibility"])
+    if opening is not None:
+        probe.pk = opening.pk
+    preview = audience_preview(probe, excluded_ids=[u.pk for u in form.cleaned_data["excluded_emails"]])
+    text = render_to_string("openings/_preview.html", {"preview": preview, "opening_visibility": probe.visibility}).strip()
+    return JsonResponse({**preview, "text": text})
 
 
 @login_required
