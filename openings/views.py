@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -12,11 +12,18 @@ from django.views.decorators.http import require_POST
 from config.http import redirect_back
 
 from . import services
+from referrals.selectors import my_marks
+
 from .forms import VISIBILITY_HELP, AudiencePreviewForm, OpeningFilter, OpeningForm
 from .models import Opening
-from .visibility import audience_preview, get_visible_or_404, viewer_is_hr
+from .visibility import audience_preview, get_visible_or_404, routes_to, viewer_is_hr
 
 PAGE_SIZE = 20
+# The list's orders: newest first, or the nearest closing date first (no date last).
+SORTS = {
+    "newest": ("Newest first", ("-opened_at", "-id")),
+    "closing": ("Closing soon", (F("closes_on").asc(nulls_last=True), "-opened_at", "-id")),
+}
 
 
 def _listable(user):
@@ -41,16 +48,23 @@ def opening_list(request):
         division_counts[division] = division_counts.get(division, 0) + n
         location_counts[location] = location_counts.get(location, 0) + n
         total += n
-    paginator = Paginator(results.order_by("-opened_at", "-id"), PAGE_SIZE)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
+    paginator = Paginator(results.order_by(*SORTS[sort][1]), PAGE_SIZE)
     if not filtered:
         paginator.count = total  # the same number: no second scan of the visible openings
     page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    routes = routes_to(request.user, rows)
+    marks = my_marks(request.user, [o.pk for o in rows])
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "openings/list.html",
         {
+            "rows": [(o, routes.get(o.pk), marks.get(o.pk)) for o in rows],
+            "sort": sort,
+            "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "filter": filterset,
             "page": page,
             "division_counts": division_counts,

@@ -79,3 +79,18 @@ def referral_counts_for_opening(user, opening):
     """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR)."""
     qs = referrals_visible_to(user).filter(opening_id=opening.pk)
     return qs.aggregate(total=Count("id"), active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)))
+
+
+def my_marks(user, opening_ids):
+    """On the openings list: which of `opening_ids` `user` referred someone to or applied for.
+
+    {opening_id: "applied" | "referred"} ("applied" wins: it is about them). One query.
+    """
+    marks = {}
+    if not opening_ids:
+        return marks
+    rows = referrals_visible_to(user).filter(referrer_id=user.pk, opening_id__in=list(opening_ids))
+    for opening_id, is_self in rows.values_list("opening_id", "is_self_referral"):
+        if is_self or opening_id not in marks:
+            marks[opening_id] = "applied" if is_self else "referred"
+    return marks
