@@ -94,3 +94,32 @@ def my_marks(user, opening_ids):
         if is_self or opening_id not in marks:
             marks[opening_id] = "applied" if is_self else "referred"
     return marks
+
+
+# Stages in which the poster's decision is what moves a referral on (review it, invite to interview
+# or decline); from interviewing on, the pipeline waits for interviews and offers.
+WAITING_FOR_POSTER = (Referral.Status.SUBMITTED, Referral.Status.IN_REVIEW)
+
+
+def referrals_waiting_for(user):
+    """Referrals to openings `user` posted that wait for their decision: submitted or in review,
+    oldest first (the longest wait comes first)."""
+    return with_details(
+        referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=WAITING_FOR_POSTER)
+    ).order_by("status_changed_at", "id")
+
+
+def referrals_waiting_too_long(user, *, now=None):
+    """For HR: referrals still "submitted" after REFERRAL_WAITING_TOO_LONG_DAYS; none for anyone else."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    if not viewer_sees_all_referrals(user):
+        return Referral.objects.none()
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.REFERRAL_WAITING_TOO_LONG_DAYS)
+    return referrals_visible_to(user).filter(status=Referral.Status.SUBMITTED, status_changed_at__lt=cutoff)
+
+
+def active_pipeline_count(user):
+    """How many referrals to `user`'s openings are still in the pipeline (any active stage)."""
+    return referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=Referral.ACTIVE_STATUSES).count()
