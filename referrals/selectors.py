@@ -76,9 +76,22 @@ def referral_summary(user):
 
 
 def referral_counts_for_opening(user, opening):
-    """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR)."""
+    """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR).
+
+    Also `referred`: the people `user` referred themselves (not their own interest), and `applied`:
+    whether `user` put themselves forward and is still being considered (then "I'm interested" is
+    not offered again, as referral_express_interest would refuse it).
+    """
     qs = referrals_visible_to(user).filter(opening_id=opening.pk)
-    return qs.aggregate(total=Count("id"), active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)))
+    mine = Q(referrer_id=user.pk)
+    counts = qs.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)),
+        referred=Count("id", filter=mine & Q(is_self_referral=False)),
+        applied=Count("id", filter=mine & Q(is_self_referral=True, status__in=Referral.ACTIVE_STATUSES)),
+    )
+    counts["applied"] = bool(counts["applied"])
+    return counts
 
 
 def my_marks(user, opening_ids):
