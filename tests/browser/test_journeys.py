@@ -49,7 +49,7 @@ def test_engineer_finds_an_opening_refers_and_follows(visit):
 
     page.get_by_role("button", name="Send the referral").click()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-error-summary')")
     check_page(page)
 
     page.fill("input[name=candidate_name]", "Casey Candidate")
