@@ -44,10 +44,13 @@ def pytest_collection_modifyitems(config, items):
     browser = [i for i in items if "tests/browser/" in str(i.fspath).replace(os.sep, "/")]
     others = [i for i in items if i not in browser]
     items[:] = others + browser
-    if _chromium_missing():
-        skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)")
+    if _chromium_missing() and browser:
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
+        if os.environ.get("REQUIRE_BROWSER"):
+            # CI sets it: there a missing browser is a failure, not a quiet skip.
+            raise pytest.UsageError(reason)
         for item in browser:
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def pytest_terminal_summary(terminalreporter):
