@@ -160,3 +160,35 @@ def test_anyone_changes_settings_and_previews_the_digest(visit):
     frame.get_by_role("link", name="Site Reliability Engineer").click()
     page.wait_for_url(f"**/openings/{opening.pk}/")
     check_page(page)
+
+
+def _luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(x)) for x in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_focus_ring_stands_out_on_the_header_and_on_white(visit):
+    page = visit(UserFactory())
+    page.goto("/openings/")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand, on the dark header
+    ring, background, width = page.evaluate(
+        "[getComputedStyle(document.activeElement).outlineColor,"
+        " getComputedStyle(document.querySelector('.site-header')).backgroundColor,"
+        " parseFloat(getComputedStyle(document.activeElement).outlineWidth)]"
+    )
+    assert width >= 2 and contrast(ring, background) >= 3, (ring, background)
+    page.locator("input[name=q]").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # keyboard focus back on the search field, on white
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    assert contrast(ring, "rgb(255, 255, 255)") >= 3, ring
