@@ -26,10 +26,6 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-results" / "browser"
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 _screenshots = []
-# Playwright's sync API keeps an event loop on the main thread from the first browser test to the
-# end of the session, and Django refuses ORM calls (the factories, the assertions, the test
-# database's teardown) under a running loop. They are ordinary synchronous calls here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The live server on 127.0.0.1 (pytest-django's default is "localhost"): the only host requests may reach.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
@@ -67,8 +63,20 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright():
+    """Playwright's sync API keeps an event loop on the main thread from the first browser test to
+    the end of the session, and Django refuses ORM calls (the factories, the assertions, the test
+    database's teardown) under a running loop: here they are ordinary synchronous calls.
+
+    Set when the first browser test starts (they run last), not at import: the other tests, and
+    the subprocesses some of them start (`check --deploy`), must not inherit it.
+    """
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(_orm_beside_playwright, browser_type_launch_args):
     """pytest-playwright's launch arguments: Debian's Chromium, headless, nothing phoning home."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
 
