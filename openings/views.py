@@ -103,7 +103,9 @@ def _form_context(form, poster, opening=None):
     audience of the level chosen (or about to be) stands out above it."""
     probe = opening or Opening(posted_by=poster, status=Opening.Status.DRAFT)
     excluded_ids = None
-    if form.is_bound and form.is_valid():
+    # The "Hide from" list as typed counts as soon as it is valid itself, even while another field
+    # is refused: without JavaScript, that is when the poster sees the audience it gives.
+    if form.is_bound and (form.is_valid() or "excluded_emails" in form.cleaned_data):
         excluded_ids = [u.pk for u in form.cleaned_data["excluded_emails"]]
     levels = []
     original = probe.visibility

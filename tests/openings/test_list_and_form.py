@@ -1,5 +1,6 @@
 """The openings list says how each opening reached the viewer; the form shows its live audience."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -151,3 +152,14 @@ def test_audience_preview_of_an_opening_i_may_not_edit_is_like_a_missing_one(cli
 
 def test_audience_preview_needs_sign_in(client):
     assert client.get("/openings/audience/", {"visibility": "network"}).status_code == 302
+
+
+def test_without_javascript_the_form_shows_the_audience_it_was_sent_with(client, poster, direct, second):
+    client.force_login(poster)
+    page = client.get("/openings/new/").content.decode()
+    assert re.search(r'<strong id="audience-text">1 person: 1 direct connection\s*</strong>', page)
+    refused = client.post("/openings/new/", {"title": "", "visibility": "extended", "excluded_emails": direct.email})
+    body = refused.content.decode()
+    assert "<title>Error: " in body
+    assert re.search(r'<strong id="audience-text">1 person: 0 direct connections, 1 through them\s*</strong>', body)
+    assert not Opening.objects.exists()
