@@ -42,7 +42,7 @@ def test_not_now_can_be_undone(client, direct, second):
     assert "Zed Suggested" in suggestions
 
 
-def test_restore_needs_post_and_a_real_person(client, direct):
+def test_restore_of_an_unknown_person_is_a_404(client, direct):
     client.force_login(direct)
     assert client.post("/people/999999/restore/").status_code == 404
 
