@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test migrate seed check lock worker clean bench
+.PHONY: venv run test test-browser migrate seed check lock worker clean bench
 
 venv: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ worker: migrate
 test: venv
 	$(BIN)/pytest
 
+# Only the browser journeys (Debian's chromium: apt-get install chromium; CHROMIUM_PATH to override).
+test-browser: venv
+	$(BIN)/pytest tests/browser
+
 check: venv
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -50,4 +54,4 @@ bench: venv
 	$(PY) bench/report.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis test-results

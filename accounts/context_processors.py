@@ -20,6 +20,7 @@ def navigation(request):
         # The sign-in page offers sign-up only when ALLOWED_SIGNUP_DOMAINS opens it.
         return {"nav_items": [], "site_url": settings.SITE_URL, "signup_open": bool(settings.ALLOWED_SIGNUP_DOMAINS)}
     user_is_hr = is_hr(user)
+    counts = navigation_counts(user, user_is_hr=user_is_hr)
     items = []
     path = request.path
     for name, label, audience in NAVIGATION:
@@ -30,5 +31,26 @@ def navigation(request):
         except NoReverseMatch:
             continue
         active = path == url if url == "/" else path.startswith(url)
-        items.append({"url": url, "label": label, "active": active})
-    return {"nav_items": items, "user_is_hr": user_is_hr, "site_url": settings.SITE_URL}
+        count, count_label = counts.get(name, (0, ""))
+        items.append({"url": url, "label": label, "active": active, "count": count, "count_label": count_label})
+    waiting = sum(n for n, _label in counts.values())
+    return {"nav_items": items, "nav_waiting": waiting, "user_is_hr": user_is_hr, "site_url": settings.SITE_URL}
+
+
+def navigation_counts(user, *, user_is_hr):
+    """What waits for `user`, by navigation entry: {url name: (count, label for screen readers)}.
+
+    Connection requests to them, referrals to their openings waiting for their decision and, for
+    HR, referrals waiting too long. One query each, whatever the data; the rules are the selectors'.
+    """
+    from referrals.selectors import referrals_waiting_for, referrals_waiting_too_long
+
+    from .network import incoming_requests
+
+    counts = {
+        "network:home": (incoming_requests(user).count(), "connection requests waiting for you"),
+        "referrals:list": (referrals_waiting_for(user).count(), "referrals waiting for your decision"),
+    }
+    if user_is_hr:
+        counts["hr:dashboard"] = (referrals_waiting_too_long(user).count(), "referrals waiting too long")
+    return counts

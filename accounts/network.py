@@ -187,6 +187,7 @@ class Relationship:
     degree: int | None = None
     outgoing: ConnectionRequest | None = None  # the viewer's pending request to them
     incoming: ConnectionRequest | None = None  # their pending request to the viewer
+    mutual: int = 0  # active connections the viewer and they share
 
     @property
     def connected(self):
@@ -194,7 +195,11 @@ class Relationship:
 
 
 def relationships(viewer, people):
-    """{person id: Relationship} for a page of active people, in three queries whatever its size."""
+    """{person id: Relationship} for a page of active people, in four queries whatever its size.
+
+    Mutual connections are counted on the connection rows: the people's links that end at one of
+    the viewer's active connections.
+    """
     ids = [p.pk for p in people]
     found = {pk: Relationship() for pk in ids}
     if not ids or not _is_member(viewer):
@@ -209,6 +214,16 @@ def relationships(viewer, people):
             found[request_obj.recipient_id].outgoing = request_obj
         else:
             found[request_obj.sender_id].incoming = request_obj
+    shared = (
+        Connection.objects.filter(from_user_id__in=ids, to_user_id__in=_active_connection_ids(viewer.pk))
+        .exclude(to_user_id=viewer.pk)
+        .values("from_user_id")
+        .annotate(n=Count("to_user_id"))
+        .order_by()
+    )
+    for row in shared:
+        if row["from_user_id"] != viewer.pk:
+            found[row["from_user_id"]].mutual = row["n"]
     return found
 
 
@@ -670,6 +685,25 @@ def connection_remove(*, user, other):
         Connection.objects.filter(
             Q(from_user_id=user.pk, to_user_id=other.pk) | Q(from_user_id=other.pk, to_user_id=user.pk)
         ).delete()
+
+
+def dismissed_suggestions(user):
+    """The people `user` answered "Not now" to, by name: they may show them again."""
+    return (
+        User.objects.directory()
+        .filter(pk__in=SuggestionDismissal.objects.filter(user_id=user.pk).values("dismissed_id"))
+        .order_by("full_name", "pk")
+    )
+
+
+def suggestion_restore(*, user, dismissed):
+    """"Show again": undo a "Not now", so `dismissed` may be suggested to `user` again.
+
+    Someone else's or an unknown employee is a NetworkNotFound; restoring twice changes nothing.
+    """
+    if not _is_member(user) or dismissed is None or not _is_member(dismissed):
+        raise NetworkNotFound()
+    SuggestionDismissal.objects.filter(user_id=user.pk, dismissed_id=dismissed.pk).delete()
 
 
 def suggestion_dismiss(*, user, dismissed):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("people/<int:pk>/connect/", views.connect, name="connect"),
     path("people/<int:pk>/remove/", views.connection_remove, name="remove"),
     path("people/<int:pk>/dismiss/", views.suggestion_dismiss, name="dismiss"),
+    path("people/<int:pk>/restore/", views.suggestion_restore, name="restore"),
 ]

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from config.http import redirect_back
 
@@ -23,6 +23,7 @@ CONNECTIONS_PER_PAGE = 30
 PEOPLE_PER_PAGE = 24
 SUGGESTIONS_SHOWN = 6
 MUTUALS_SHOWN = 12
+DISMISSED_SHOWN = 50
 
 
 @login_required
@@ -37,6 +38,7 @@ def network_home(request):
             "incoming": list(network.incoming_requests(user)),
             "outgoing": list(network.outgoing_requests(user)),
             "suggestions": network.suggestions_for(user, limit=SUGGESTIONS_SHOWN),
+            "dismissed": list(network.dismissed_suggestions(user)[:DISMISSED_SHOWN]),
         },
     )
 
@@ -174,10 +176,27 @@ def request_withdraw(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def connection_remove(request, pk):
+    """GET asks "Remove your connection with …?" (a page, so it works without JavaScript); POST removes."""
     other = get_object_or_404(User.objects.active(), pk=pk)
+    if request.method == "GET":
+        if not network.relationships(request.user, [other])[other.pk].connected:
+            raise Http404("Not found.")
+        return render(request, "network/remove_confirm.html", {"person": other, "next": request.GET.get("next", "")})
     _run(request, lambda: network.connection_remove(user=request.user, other=other), f"You are no longer connected with {other}.")
+    return redirect_back(request, reverse("network:home"))
+
+
+@login_required
+@require_POST
+def suggestion_restore(request, pk):
+    other = get_object_or_404(User.objects.active(), pk=pk)
+    _run(
+        request,
+        lambda: network.suggestion_restore(user=request.user, dismissed=other),
+        f"{other} may be suggested to you again.",
+    )
     return redirect_back(request, reverse("network:home"))
 
 
@@ -188,6 +207,6 @@ def suggestion_dismiss(request, pk):
     _run(
         request,
         lambda: network.suggestion_dismiss(user=request.user, dismissed=other),
-        f"{other} will not be suggested again.",
+        f"{other} will not be suggested again. Changed your mind? “Show again” under “Not now”.",
     )
     return redirect_back(request, reverse("network:home"))

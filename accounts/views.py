@@ -17,7 +17,7 @@ def dashboard(request):
 def dashboard_context(user):
     """What the home page shows; each part of the product adds its own panel here."""
     from openings.selectors import new_in_network
-    from referrals.selectors import referral_summary
+    from referrals.selectors import active_pipeline_count, referral_summary, referrals_waiting_for
 
     from .network import incoming_requests
 
@@ -25,6 +25,8 @@ def dashboard_context(user):
         "new_openings": list(new_in_network(user)),
         "referral_summary": referral_summary(user),
         "connection_requests": list(incoming_requests(user)[:5]),
+        "waiting_referrals": list(referrals_waiting_for(user)[:8]),
+        "pipeline_count": active_pipeline_count(user),
     }
 
 

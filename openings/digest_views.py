@@ -27,7 +27,11 @@ def preview_frame(request):
     digest = digest_lib.digest_for(request.user)
     if digest.is_empty:
         return HttpResponse("Nothing new this week.", content_type="text/plain")
-    response = HttpResponse(digest_lib.render_digest(digest).alternatives[0][0])
+    html = digest_lib.render_digest(digest).alternatives[0][0]
+    # A link followed inside the frame would load a portal page there, which X-Frame-Options DENY
+    # makes the browser refuse: the preview's links open in the whole window, as from a mail client.
+    html = html.replace("<head>", '<head><base target="_top">', 1)
+    response = HttpResponse(html)
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 
 from accounts.models import Division, Location, User
@@ -38,17 +39,14 @@ class OpeningForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             emails = self.instance.exclusions.select_related("user").values_list("user__email", flat=True)
             self.initial["excluded_emails"] = "\n".join(emails)
+        if not self.instance.pk:
+            # A new opening is most often in the poster's own division and location.
+            self.initial.setdefault("division", poster.division_id)
+            self.initial.setdefault("location", poster.location_id)
+            self.initial.setdefault("referral_bonus_currency", settings.DEFAULT_BONUS_CURRENCY)
 
     def clean_excluded_emails(self):
-        raw = self.cleaned_data.get("excluded_emails", "")
-        emails = sorted({e.strip().lower() for e in raw.replace(",", "\n").split() if e.strip()})
-        found = list(User.objects.active().filter(email__in=emails))
-        missing = sorted(set(emails) - {u.email for u in found})
-        if missing:
-            raise forms.ValidationError(f"No active employee with: {', '.join(missing)}.")
-        if any(u.pk == self.poster.pk for u in found):
-            raise forms.ValidationError("You cannot hide an opening from yourself.")
-        return found
+        return parse_excluded_emails(self.cleaned_data.get("excluded_emails", ""), poster=self.poster)
 
     def opening_fields(self):
         data = dict(self.cleaned_data)
@@ -56,11 +54,48 @@ class OpeningForm(forms.ModelForm):
         return data
 
 
+def parse_excluded_emails(raw, *, poster):
+    """The "Hide from" list: active employees by email (comma or line separated), never the poster.
+
+    Raises ValidationError naming every address that matches no active employee.
+    """
+    emails = sorted({e.strip().lower() for e in raw.replace(",", "\n").split() if e.strip()})
+    found = list(User.objects.active().filter(email__in=emails))
+    missing = sorted(set(emails) - {u.email for u in found})
+    if missing:
+        raise forms.ValidationError(f"No active employee with: {', '.join(missing)}.")
+    if any(u.pk == poster.pk for u in found):
+        raise forms.ValidationError("You cannot hide an opening from yourself.")
+    return found
+
+
+class AudiencePreviewForm(forms.Form):
+    """What the live audience preview reads: the visibility and the "Hide from" list as typed."""
+
+    visibility = forms.ChoiceField(choices=Opening.Visibility.choices)
+    excluded_emails = forms.CharField(required=False, max_length=20000)
+
+    def __init__(self, *args, poster, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.poster = poster
+
+    def clean_excluded_emails(self):
+        return parse_excluded_emails(self.cleaned_data.get("excluded_emails", ""), poster=self.poster)
+
+
 class OpeningFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     division = django_filters.ModelChoiceFilter(queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions")
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), to_field_name="code", empty_label="All locations")
-    visibility = django_filters.ChoiceFilter(choices=Opening.Visibility.choices, empty_label="Any visibility")
+    # Labels for a viewer: "My network" would read as the viewer's own network, but it is the poster's.
+    visibility = django_filters.ChoiceFilter(
+        choices=[
+            (Opening.Visibility.NETWORK, "Poster's connections"),
+            (Opening.Visibility.EXTENDED, "Poster's extended network"),
+            (Opening.Visibility.COMPANY, "Company-wide"),
+        ],
+        empty_label="Any visibility",
+    )
     employment_type = django_filters.ChoiceFilter(choices=Opening.EmploymentType.choices, empty_label="Any type")
 
     class Meta:

@@ -2,20 +2,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404
+from django.db.models import Count, F
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.http import redirect_back
 
 from . import services
-from .forms import VISIBILITY_HELP, OpeningForm, OpeningFilter
+from referrals.selectors import my_marks
+
+from .forms import VISIBILITY_HELP, AudiencePreviewForm, OpeningFilter, OpeningForm
 from .models import Opening
-from .visibility import audience_preview, excluded_referrer_notes, get_visible_or_404, viewer_is_hr
+from .visibility import audience_preview, excluded_referrer_notes, get_visible_or_404, routes_to, viewer_is_hr
 
 PAGE_SIZE = 20
+# The list's orders: newest first, or the nearest closing date first (no date last).
+SORTS = {
+    "newest": ("Newest first", ("-opened_at", "-id")),
+    "closing": ("Closing soon", (F("closes_on").asc(nulls_last=True), "-opened_at", "-id")),
+}
 
 
 def _listable(user):
@@ -40,16 +48,23 @@ def opening_list(request):
         division_counts[division] = division_counts.get(division, 0) + n
         location_counts[location] = location_counts.get(location, 0) + n
         total += n
-    paginator = Paginator(results.order_by("-opened_at", "-id"), PAGE_SIZE)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
+    paginator = Paginator(results.order_by(*SORTS[sort][1]), PAGE_SIZE)
     if not filtered:
         paginator.count = total  # the same number: no second scan of the visible openings
     page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    routes = routes_to(request.user, rows)
+    marks = my_marks(request.user, [o.pk for o in rows])
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "openings/list.html",
         {
+            "rows": [(o, routes.get(o.pk), marks.get(o.pk)) for o in rows],
+            "sort": sort,
+            "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "filter": filterset,
             "page": page,
             "division_counts": division_counts,
@@ -84,21 +99,65 @@ def opening_detail(request, pk):
 
 
 def _form_context(form, poster, opening=None):
-    """The visibility chooser shows, for each level, how many people it would reach."""
+    """The visibility chooser shows, for each level, how many people it would reach, and the
+    audience of the level chosen (or about to be) stands out above it."""
     probe = opening or Opening(posted_by=poster, status=Opening.Status.DRAFT)
     excluded_ids = None
-    if form.is_bound and form.is_valid():
+    # The "Hide from" list as typed counts as soon as it is valid itself, even while another field
+    # is refused: without JavaScript, that is when the poster sees the audience it gives.
+    if form.is_bound and (form.is_valid() or "excluded_emails" in form.cleaned_data):
         excluded_ids = [u.pk for u in form.cleaned_data["excluded_emails"]]
     levels = []
     original = probe.visibility
+    chosen = form["visibility"].value() or Opening.Visibility.NETWORK
+    audience = None
     for value, label in Opening.Visibility.choices:
         probe.visibility = value
-        levels.append({"value": value, "label": label, "help": VISIBILITY_HELP[value], "preview": audience_preview(probe, excluded_ids=excluded_ids)})
+        preview = audience_preview(probe, excluded_ids=excluded_ids)
+        levels.append({"value": value, "label": label, "help": VISIBILITY_HELP[value], "preview": preview})
+        if value == chosen:
+            audience = {"preview": preview, "visibility": value}
     probe.visibility = original
     if excluded_ids is None and opening is not None:
         excluded_ids = opening.exclusions.values("user_id")
     notes = excluded_referrer_notes(opening, excluded_ids) if opening is not None else []
-    return {"form": form, "levels": levels, "opening": opening, "excluded_referrer_notes": notes}
+    return {
+        "form": form,
+        "levels": levels,
+        "opening": opening,
+        "audience": audience,
+        "chosen": chosen,
+        "excluded_referrer_notes": notes,
+    }
+
+
+@login_required
+def audience_preview_json(request):
+    """The live audience of the opening form, as the poster changes visibility and "Hide from".
+
+    `?visibility=&excluded_emails=` and, when editing, `&opening=<id>`: an opening the caller may
+    not edit is answered exactly like a missing one (404). Bad input answers 400 with field
+    messages. The numbers come from the rule's own audience function, like the form's.
+    """
+    opening = None
+    poster = request.user
+    if request.GET.get("opening"):
+        try:
+            opening = get_visible_or_404(request.user, request.GET["opening"], Opening.objects.select_related("posted_by"))
+        except Http404:
+            return JsonResponse({"detail": "Not found."}, status=404)
+        if not services.can_manage(request.user, opening):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        poster = opening.posted_by
+    form = AudiencePreviewForm(request.GET, poster=poster)
+    if not form.is_valid():
+        return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
+    probe = Opening(posted_by=poster, status=Opening.Status.DRAFT, visibility=form.cleaned_data["visibility"])
+    if opening is not None:
+        probe.pk = opening.pk
+    preview = audience_preview(probe, excluded_ids=[u.pk for u in form.cleaned_data["excluded_emails"]])
+    text = render_to_string("openings/_preview.html", {"preview": preview, "opening_visibility": probe.visibility}).strip()
+    return JsonResponse({**preview, "text": text})
 
 
 @login_required

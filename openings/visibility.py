@@ -133,6 +133,84 @@ def get_visible_or_404(user, pk, queryset=None):
         raise Http404("No opening matches the given query.") from None
 
 
+@dataclass(frozen=True)
+class Route:
+    """How an opening reached a viewer, for the openings list ("via Carlos Yilmaz, your connection").
+
+    `kind`: "own" (they posted it), "connection" (its poster is their connection; `via` is the
+    poster), "network" (extended visibility, through one of their connections), "company"
+    (company-wide), "referred" (seen only because they referred someone), "hr" (HR sees every
+    opening).
+    """
+
+    kind: str
+    via: object = None
+
+    @property
+    def label(self):
+        return {
+            "own": "posted by you",
+            "connection": f"via {getattr(self.via, 'full_name', '')}, your connection",
+            "network": "through your network",
+            "company": "company-wide",
+            "referred": "you referred someone to it",
+            "hr": "you see every opening (HR)",
+        }[self.kind]
+
+
+def routes_to(user, openings):
+    """How each of `openings` (already visible to `user`) reached them: {opening_id: Route}.
+
+    The clauses of `visible_to`, in its order of strength, read for a batch: the viewer's own
+    opening; one whose poster is a connection (any visibility); an extended one through a
+    connection's connection; a company-wide one; else the referral or HR clause that let them
+    see it. An exclusion stops every network and company route. Three queries whatever the batch
+    (exclusions, the viewer's connections, which extended openings' posters they reach through
+    them), plus one for referrals when a row needs it.
+    """
+    openings = list(openings)
+    if not openings or not _is_viewer(user):
+        return {}
+    V = openings[0].Visibility
+    Exclusion = apps.get_model("openings", "OpeningExclusion")
+    excluded = set(
+        Exclusion.objects.filter(user_id=user.pk, opening_id__in=[o.pk for o in openings]).values_list("opening_id", flat=True)
+    )
+    direct = set(_direct_ids(user.pk).values_list("to_user_id", flat=True))
+    far_posters = {o.posted_by_id for o in openings if o.visibility == V.EXTENDED and o.posted_by_id not in direct}
+    second = set()
+    if far_posters and direct:
+        second = set(
+            Connection.objects.filter(from_user_id__in=sorted(direct), to_user_id__in=sorted(far_posters))
+            .exclude(to_user_id__in=_inactive_ids())
+            .values_list("to_user_id", flat=True)
+        )
+    routes, rest = {}, []
+    for o in openings:
+        reached = o.status == o.Status.OPEN and o.pk not in excluded
+        if o.posted_by_id == user.pk:
+            routes[o.pk] = Route("own")
+        elif reached and o.posted_by_id in direct:
+            routes[o.pk] = Route("connection", o.posted_by)
+        elif reached and o.visibility == V.EXTENDED and o.posted_by_id in second:
+            routes[o.pk] = Route("network")
+        elif reached and o.visibility == V.COMPANY:
+            routes[o.pk] = Route("company")
+        else:
+            rest.append(o)
+    if rest:
+        # Visible, yet not reached through the network: a referral or HR let them see it.
+        Referral = _referral_model()
+        referred = set()
+        if Referral is not None:
+            referred = set(
+                Referral.objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest]).values_list("opening_id", flat=True)
+            )
+        for o in rest:
+            routes[o.pk] = Route("referred") if o.pk in referred else Route("hr")
+    return routes
+
+
 # --- The other direction: who may see an opening --------------------------------------------
 
 

@@ -57,7 +57,10 @@ class MoveForm(forms.Form):
     """Move a referral on. The select offers the moves this viewer may make now; whatever comes
     back is judged by `referral_move`, so its message (an illegal move, an ended pipeline) is shown."""
 
-    status = forms.CharField(label="Move to", max_length=16, widget=forms.Select)
+    status = forms.CharField(
+        label="Move to", max_length=16, widget=forms.Select,
+        error_messages={"required": "Choose the stage to move them to."},
+    )
     comment = forms.CharField(
         label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The referrer sees this comment.",
@@ -69,7 +72,8 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, moves, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].widget.choices = [(value, Referral.Status(value).label) for value in moves]
+        # No stage is pre-selected: a stray "Move" must not advance a candidate.
+        self.fields["status"].widget.choices = [("", "Choose a stage…")] + [(value, Referral.Status(value).label) for value in moves]
         self.fields["status"].widget.attrs.pop("maxlength", None)  # not an attribute of <select>
 
 

@@ -94,6 +94,63 @@ def referral_summary(user):
 
 
 def referral_counts_for_opening(user, opening):
-    """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR)."""
+    """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR).
+
+    Also `referred`: the people `user` referred themselves (not their own interest), and `applied`:
+    whether `user` put themselves forward and is still being considered (then "I'm interested" is
+    not offered again, as referral_express_interest would refuse it).
+    """
     qs = referrals_visible_to(user).filter(opening_id=opening.pk)
-    return qs.aggregate(total=Count("id"), active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)))
+    mine = Q(referrer_id=user.pk)
+    counts = qs.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status__in=Referral.ACTIVE_STATUSES)),
+        referred=Count("id", filter=mine & Q(is_self_referral=False)),
+        applied=Count("id", filter=mine & Q(is_self_referral=True, status__in=Referral.ACTIVE_STATUSES)),
+    )
+    counts["applied"] = bool(counts["applied"])
+    return counts
+
+
+def my_marks(user, opening_ids):
+    """On the openings list: which of `opening_ids` `user` referred someone to or applied for.
+
+    {opening_id: "applied" | "referred"} ("applied" wins: it is about them). One query.
+    """
+    marks = {}
+    if not opening_ids:
+        return marks
+    rows = referrals_visible_to(user).filter(referrer_id=user.pk, opening_id__in=list(opening_ids))
+    for opening_id, is_self in rows.values_list("opening_id", "is_self_referral"):
+        if is_self or opening_id not in marks:
+            marks[opening_id] = "applied" if is_self else "referred"
+    return marks
+
+
+# Stages in which the poster's decision is what moves a referral on (review it, invite to interview
+# or decline); from interviewing on, the pipeline waits for interviews and offers.
+WAITING_FOR_POSTER = (Referral.Status.SUBMITTED, Referral.Status.IN_REVIEW)
+
+
+def referrals_waiting_for(user):
+    """Referrals to openings `user` posted that wait for their decision: submitted or in review,
+    oldest first (the longest wait comes first)."""
+    return with_details(
+        referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=WAITING_FOR_POSTER)
+    ).order_by("status_changed_at", "id")
+
+
+def referrals_waiting_too_long(user, *, now=None):
+    """For HR: referrals still "submitted" after REFERRAL_WAITING_TOO_LONG_DAYS; none for anyone else."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    if not viewer_sees_all_referrals(user):
+        return Referral.objects.none()
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.REFERRAL_WAITING_TOO_LONG_DAYS)
+    return referrals_visible_to(user).filter(status=Referral.Status.SUBMITTED, status_changed_at__lt=cutoff)
+
+
+def active_pipeline_count(user):
+    """How many referrals to `user`'s openings are still in the pipeline (any active stage)."""
+    return referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=Referral.ACTIVE_STATUSES).count()
