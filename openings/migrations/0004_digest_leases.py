@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('openings', '0002_digest_delivery'),
+        ('openings', '0003_refuse_invisible_text'),
     ]
 
     operations = [
