@@ -33,10 +33,10 @@ def test_each_route_follows_the_rule(cast):
     assert route_of(second, extended).label == "through your network"
     assert route_of(stranger, company).label == "company-wide"
     assert route_of(hr, extended).kind == "hr"
-    # An excluded referrer still sees the opening they referred to, but not through the network.
+    # Exclusion wins over an earlier referral: the excluded referrer has no route at all.
     ReferralFactory(opening=company, referrer=stranger)
     OpeningExclusion.objects.create(opening=company, user=stranger)
-    assert route_of(stranger, company).kind == "referred"
+    assert routes_to(stranger, Opening.objects.visible_to(stranger).filter(pk=company.pk)) == {}
     closed = OpeningFactory(posted_by=poster, visibility=V.NETWORK, status=S.CLOSED)
     ReferralFactory(opening=closed, referrer=direct)
     assert route_of(direct, closed).kind == "referred"
