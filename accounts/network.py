@@ -88,24 +88,18 @@ def _daily_limit():
 # --- Reads ----------------------------------------------------------------------------------
 
 
-def _active_connection_ids(user_id):
-    """Subquery: ids of `user_id`'s connections who are active (one range scan of the
-    (from_user, to_user) unique index)."""
-    return Connection.objects.filter(from_user_id=user_id, to_user__is_active=True).values("to_user_id")
-
-
 def connections_of(user):
     """`user`'s connections, as active employees; nobody's for a leaver or a service token."""
     if not _is_member(user):
         return User.objects.none()
-    return User.objects.directory().filter(pk__in=Connection.objects.filter(from_user_id=user.pk).values("to_user_id"))
+    return User.objects.directory().filter(pk__in=Connection.objects.direct_ids(user.pk))
 
 
 def are_connected(a, b):
     """True if a and b have an accepted connection and both are active employees (one probe)."""
     if a is None or b is None or a.pk is None or b.pk is None or a.pk == b.pk:
         return False
-    return Connection.objects.between_active().filter(from_user_id=a.pk, to_user_id=b.pk).exists()
+    return Connection.objects.active().filter(from_user_id=a.pk, to_user_id=b.pk).exists()
 
 
 def mutual_connections(a, b):
@@ -114,8 +108,8 @@ def mutual_connections(a, b):
         return User.objects.none()
     return (
         User.objects.directory()
-        .filter(pk__in=_active_connection_ids(a.pk))
-        .filter(pk__in=_active_connection_ids(b.pk))
+        .filter(pk__in=Connection.objects.direct_ids(a.pk))
+        .filter(pk__in=Connection.objects.direct_ids(b.pk))
     )
 
 
@@ -128,18 +122,13 @@ def degrees(viewer, people_ids):
     ids = [pk for pk in people_ids if pk is not None and pk != getattr(viewer, "pk", None)]
     if not ids or not _is_member(viewer):
         return {}
-    first = set(
-        Connection.objects.filter(from_user_id=viewer.pk, to_user_id__in=ids, to_user__is_active=True).values_list(
-            "to_user_id", flat=True
-        )
-    )
+    first = set(Connection.objects.links_of(viewer.pk).filter(to_user_id__in=ids).values_list("to_user_id", flat=True))
     rest = [pk for pk in ids if pk not in first]
     second = set()
     if rest:
         second = set(
-            Connection.objects.filter(
-                from_user_id__in=_active_connection_ids(viewer.pk), to_user_id__in=rest, to_user__is_active=True
-            )
+            Connection.objects.second_degree_ids(viewer.pk)
+            .filter(to_user_id__in=rest)
             .values_list("to_user_id", flat=True)
             .distinct()
         )
@@ -215,7 +204,7 @@ def relationships(viewer, people):
         else:
             found[request_obj.sender_id].incoming = request_obj
     shared = (
-        Connection.objects.filter(from_user_id__in=ids, to_user_id__in=_active_connection_ids(viewer.pk))
+        Connection.objects.filter(from_user_id__in=ids, to_user_id__in=Connection.objects.direct_ids(viewer.pk))
         .exclude(to_user_id=viewer.pk)
         .values("from_user_id")
         .annotate(n=Count("to_user_id"))
@@ -423,11 +412,9 @@ def _second_degree_links(viewer_ids):
     employee table on every row: at 100,000 employees those joins were random reads costing
     more than the rest of the query.
     """
-    leavers = User.objects.leavers().values("pk")
     return (
         Connection.objects.filter(from_user__connections_in__from_user_id__in=viewer_ids)
-        .exclude(from_user_id__in=leavers)
-        .exclude(to_user_id__in=leavers)
+        .active()
         .annotate(viewer=F("from_user__connections_in__from_user_id"))
         .filter(~Q(to_user_id=F("viewer")))
     )

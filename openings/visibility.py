@@ -44,28 +44,14 @@ def viewer_is_hr(user):
     return _is_viewer(user) and user.has_perm(VIEW_ALL_PERMISSION)
 
 
-def _inactive_ids():
-    # Leavers are few next to the company, so "not a leaver" is a small hashed set probed once,
-    # where "is active" would join the employee table on every connection row.
-    return User.objects.leavers().values("pk")
+def _direct_ids(user_id: int) -> models.QuerySet:
+    """Active employees with an accepted connection to `user_id` (the one spelling, in accounts)."""
+    return Connection.objects.direct_ids(user_id)
 
 
-def _direct_ids(user_id):
-    """Active employees with an accepted connection to `user_id` (one index range scan)."""
-    return Connection.objects.filter(from_user_id=user_id).exclude(to_user_id__in=_inactive_ids()).values("to_user_id")
-
-
-def _second_degree_ids(user_id):
-    """Active employees connected to one of `user_id`'s active connections (the links are active).
-
-    Index-only range scans on (from_user, to_user), one per connection of `user_id`: the cost
-    follows the size of the viewer's network, not of the company.
-    """
-    return (
-        Connection.objects.filter(from_user_id__in=_direct_ids(user_id))
-        .exclude(to_user_id__in=_inactive_ids())
-        .values("to_user_id")
-    )
+def _second_degree_ids(user_id: int) -> models.QuerySet:
+    """Active employees connected to one of `user_id`'s active connections (the one spelling)."""
+    return Connection.objects.second_degree_ids(user_id)
 
 
 def _referred_by(user_id):
@@ -182,7 +168,7 @@ def routes_to(user, openings):
     if far_posters and direct:
         second = set(
             Connection.objects.filter(from_user_id__in=sorted(direct), to_user_id__in=sorted(far_posters))
-            .exclude(to_user_id__in=_inactive_ids())
+            .to_active()
             .values_list("to_user_id", flat=True)
         )
     routes, rest = {}, []
@@ -319,7 +305,7 @@ def audience_preview(opening, *, excluded_ids=None):
     if opening.visibility == opening.Visibility.EXTENDED and direct:
         n_second = (
             Connection.objects.filter(from_user_id__in=sorted(direct))
-            .exclude(to_user_id__in=_inactive_ids())
+            .to_active()
             .exclude(to_user_id__in=sorted(direct | {poster_id} | set(excluded_ids)))
             .values("to_user_id")
             .order_by()
@@ -412,8 +398,7 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
     # Each viewer's active connections: their direct links, and the middles of second-degree paths.
     # Activity is checked against the few leavers (a hashed set), not by joining the employee
     # table on every connection row.
-    leavers = _inactive_ids()
-    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).exclude(to_user_id__in=leavers)
+    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).to_active()
     links = defaultdict(list)
     for viewer_id, other_id in viewer_links.values_list("from_user_id", "to_user_id"):
         links[viewer_id].append(other_id)
@@ -431,7 +416,7 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
             far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=[COMPANY, EXTENDED]).values("posted_by_id")
         for poster_id, middle_id in (
             Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
-            .exclude(from_user_id__in=leavers)
+            .from_active()
             .values_list("from_user_id", "to_user_id")
         ):
             reaches[middle_id].append(poster_id)
