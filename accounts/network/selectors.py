@@ -6,16 +6,30 @@ while both are active employees (`Connection.objects.active()` and its siblings,
 of that rule): a leaver drops out of every list and links nobody.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from ..principals import ServicePrincipal
+
+    # Whoever asks: an employee, a service token's principal, or nobody signed in.
+    Viewer = User | ServicePrincipal | AnonymousUser | None
+
 PENDING = ConnectionRequest.Status.PENDING
 
 
-def _is_member(user):
+def _is_member(user: Viewer) -> bool:
     """Only active employees take part in the network (not anonymous users, not service tokens)."""
     return bool(
         user is not None
@@ -27,21 +41,21 @@ def _is_member(user):
 
 
 
-def connections_of(user):
+def connections_of(user: Viewer) -> QuerySet[User]:
     """`user`'s connections, as active employees; nobody's for a leaver or a service token."""
     if not _is_member(user):
         return User.objects.none()
     return User.objects.directory().filter(pk__in=Connection.objects.direct_ids(user.pk))
 
 
-def are_connected(a, b):
+def are_connected(a: User | None, b: User | None) -> bool:
     """True if a and b have an accepted connection and both are active employees (one probe)."""
     if a is None or b is None or a.pk is None or b.pk is None or a.pk == b.pk:
         return False
     return Connection.objects.active().filter(from_user_id=a.pk, to_user_id=b.pk).exists()
 
 
-def mutual_connections(a, b):
+def mutual_connections(a: Viewer, b: Viewer) -> QuerySet[User]:
     """Active employees connected to both a and b (empty unless a and b are both active)."""
     if not (_is_member(a) and _is_member(b)) or a.pk == b.pk:
         return User.objects.none()
@@ -52,7 +66,7 @@ def mutual_connections(a, b):
     )
 
 
-def degrees(viewer, people_ids):
+def degrees(viewer: Viewer, people_ids: Iterable[int | None]) -> dict[int, int]:
     """{id: 1 or 2} for the ids among `people_ids` within two steps of `viewer`; others are absent.
 
     1 is an accepted connection; 2 is a connection of a connection who is not one already. Only
@@ -63,7 +77,7 @@ def degrees(viewer, people_ids):
         return {}
     first = set(Connection.objects.links_of(viewer.pk).filter(to_user_id__in=ids).values_list("to_user_id", flat=True))
     rest = [pk for pk in ids if pk not in first]
-    second = set()
+    second: set[int] = set()
     if rest:
         second = set(
             Connection.objects.second_degree_ids(viewer.pk)
@@ -74,14 +88,14 @@ def degrees(viewer, people_ids):
     return {pk: 1 if pk in first else 2 for pk in first | second}
 
 
-def degree(viewer, other):
+def degree(viewer: Viewer, other: User | None) -> int | None:
     """1 (connected), 2 (a connection of a connection) or None (further, yourself, or a leaver)."""
     if other is None:
         return None
     return degrees(viewer, [other.pk]).get(other.pk)
 
 
-def incoming_requests(user):
+def incoming_requests(user: User) -> QuerySet[ConnectionRequest]:
     """Pending requests to `user` from active employees, newest first."""
     return (
         ConnectionRequest.objects.filter(recipient_id=user.pk, status=PENDING, sender__is_active=True)
@@ -90,7 +104,7 @@ def incoming_requests(user):
     )
 
 
-def outgoing_requests(user):
+def outgoing_requests(user: User) -> QuerySet[ConnectionRequest]:
     """Pending requests from `user` to active employees, newest first."""
     return (
         ConnectionRequest.objects.filter(sender_id=user.pk, status=PENDING, recipient__is_active=True)
@@ -99,7 +113,7 @@ def outgoing_requests(user):
     )
 
 
-def requests_of(user):
+def requests_of(user: Viewer) -> QuerySet[ConnectionRequest]:
     """Every request (any status) between `user` and an active employee: the API's scope."""
     if not _is_member(user):
         return ConnectionRequest.objects.none()
@@ -118,11 +132,11 @@ class Relationship:
     mutual: int = 0  # active connections the viewer and they share
 
     @property
-    def connected(self):
+    def connected(self) -> bool:
         return self.degree == 1
 
 
-def relationships(viewer, people):
+def relationships(viewer: Viewer, people: Iterable[User]) -> dict[int, Relationship]:
     """{person id: Relationship} for a page of active people, in four queries whatever its size.
 
     Mutual connections are counted on the connection rows: the people's links that end at one of
@@ -156,7 +170,7 @@ def relationships(viewer, people):
 
 
 
-def dismissed_suggestions(user):
+def dismissed_suggestions(user: User) -> QuerySet[User]:
     """The people `user` answered "Not now" to, by name: they may show them again."""
     return (
         User.objects.directory()
