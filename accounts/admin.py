@@ -213,7 +213,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 class NetworkReadOnlyAdmin(admin.ModelAdmin):
-    """The network changes only through accounts/network.py (pairs of rows written together, the
+    """The network changes only through accounts/network/services.py (pairs of rows written together, the
     cooldown and the daily limit); here it is read."""
 
     def has_add_permission(self, request):

@@ -45,7 +45,7 @@ def navigation_counts(user, *, user_is_hr):
     """
     from referrals.selectors import referrals_waiting_for, referrals_waiting_too_long
 
-    from .network import incoming_requests
+    from .network.selectors import incoming_requests
 
     counts = {
         "network:home": (incoming_requests(user).count(), "connection requests waiting for you"),

@@ -238,9 +238,56 @@ class ApiToken(models.Model):
 
 
 class ConnectionQuerySet(models.QuerySet):
-    def between_active(self):
-        """Only connections whose both ends are active employees link anyone."""
-        return self.filter(from_user__is_active=True, to_user__is_active=True)
+    """The one spelling of "active connection" and "degree" (SPEC.md, "Visibility" and the network).
+
+    A connection links two people only while both ends are active employees: a leaver links
+    nobody. Activity is always tested against the few leavers (`User.objects.leavers()`, a small
+    hashed set probed once, served by `user_leavers_idx`), never by joining the employee table on
+    every connection row: at 100,000 employees those joins were random reads costing more than
+    the rest of the query. Every caller (visibility, the network, the HR dashboard) asks here.
+    """
+
+    @staticmethod
+    def _leaver_ids() -> models.QuerySet:
+        return User.objects.leavers().values("pk")
+
+    def to_active(self) -> "ConnectionQuerySet":
+        """Rows whose far end (`to_user`) is an active employee.
+
+        For rows read from a near end the caller already knows to be active (the viewer, a
+        poster checked first, or a middle taken from `direct_ids`).
+        """
+        return self.exclude(to_user_id__in=self._leaver_ids())
+
+    def from_active(self) -> "ConnectionQuerySet":
+        """Rows whose near end (`from_user`) is an active employee (the far end is the caller's)."""
+        return self.exclude(from_user_id__in=self._leaver_ids())
+
+    def active(self) -> "ConnectionQuerySet":
+        """Active connections: accepted links whose both ends are active employees."""
+        return self.from_active().to_active()
+
+    def links_of(self, user_id: int) -> "ConnectionQuerySet":
+        """`user_id`'s rows to active employees: one range scan of the (from_user, to_user) index.
+
+        `user_id` itself is not checked: the caller has (a leaver's reads stop before this).
+        """
+        return self.filter(from_user_id=user_id).to_active()
+
+    def direct_ids(self, user_id: int) -> "models.QuerySet":
+        """Subquery of the ids of `user_id`'s degree-1 people: active employees with an accepted
+        connection to `user_id` (who is assumed active, as in `links_of`)."""
+        return self.links_of(user_id).values("to_user_id")
+
+    def second_degree_ids(self, user_id: int) -> "models.QuerySet":
+        """Subquery of the ids of active employees connected to one of `user_id`'s active
+        connections: degree 2, before removing `user_id` and their degree-1 people (callers do).
+
+        The middle is active because it comes from `direct_ids`; the far end is checked here.
+        Index-only range scans on (from_user, to_user), one per connection of `user_id`: the cost
+        follows the size of `user_id`'s network, not of the company.
+        """
+        return self.filter(from_user_id__in=self.direct_ids(user_id)).to_active().values("to_user_id")
 
 
 class Connection(models.Model):

@@ -19,7 +19,7 @@ def dashboard_context(user):
     from openings.selectors import new_in_network
     from referrals.selectors import active_pipeline_count, referral_summary, referrals_waiting_for
 
-    from .network import incoming_requests
+    from .network.selectors import incoming_requests
 
     return {
         "new_openings": list(new_in_network(user)),

@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
-from accounts import network_api
 from accounts import views as accounts_views
+from accounts.network import api as network_api
 from integrations import api as integrations_api
 from openings import api as openings_api
 from referrals import api as referrals_api
@@ -32,7 +32,7 @@ admin.site.index_title = "HR administration"
 
 urlpatterns = [
     path("", include("accounts.urls")),
-    path("", include("accounts.network_urls")),
+    path("", include("accounts.network.urls")),
     path("openings/", include("openings.urls")),
     path("", include("referrals.urls")),
     path("digest/", include("openings.digest_urls")),

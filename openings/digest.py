@@ -170,9 +170,9 @@ def _referral_updates(user_ids, as_of):
 
 
 def _suggestions(users):
-    from accounts import network
+    from accounts.network.suggestions import suggestions_for_many
 
-    return network.suggestions_for_many(users, limit=SUGGESTIONS, counterparts_only=True)
+    return suggestions_for_many(users, limit=SUGGESTIONS, counterparts_only=True)
 
 
 def digest_for(user, *, week=None):

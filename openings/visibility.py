@@ -21,10 +21,14 @@ A connection counts only while both its ends are active employees, so a leaver l
 their network-only openings reach nobody but HR.
 """
 
+from __future__ import annotations
+
 import heapq
 import itertools
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import models
@@ -32,50 +36,48 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Connection, User
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.principals import ServicePrincipal
+
+    from .models import Opening
+
+    # Whoever asks: an employee, a service token's principal, or nobody signed in.
+    Viewer = User | ServicePrincipal | AnonymousUser | None
+    # A batch of openings may come as a list or as a queryset (read for four columns only).
+    Openings = Iterable[Opening] | models.QuerySet
+
 VIEW_ALL_PERMISSION = "openings.view_all_openings"
 
 
-def _is_viewer(user):
+def _is_viewer(user: Viewer) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def viewer_is_hr(user):
+def viewer_is_hr(user: Viewer) -> bool:
     """HR sees every opening in every status (SPEC.md)."""
     return _is_viewer(user) and user.has_perm(VIEW_ALL_PERMISSION)
 
 
-def _inactive_ids():
-    # Leavers are few next to the company, so "not a leaver" is a small hashed set probed once,
-    # where "is active" would join the employee table on every connection row.
-    return User.objects.leavers().values("pk")
+def _direct_ids(user_id: int) -> models.QuerySet:
+    """Active employees with an accepted connection to `user_id` (the one spelling, in accounts)."""
+    return Connection.objects.direct_ids(user_id)
 
 
-def _direct_ids(user_id):
-    """Active employees with an accepted connection to `user_id` (one index range scan)."""
-    return Connection.objects.filter(from_user_id=user_id).exclude(to_user_id__in=_inactive_ids()).values("to_user_id")
+def _second_degree_ids(user_id: int) -> models.QuerySet:
+    """Active employees connected to one of `user_id`'s active connections (the one spelling)."""
+    return Connection.objects.second_degree_ids(user_id)
 
 
-def _second_degree_ids(user_id):
-    """Active employees connected to one of `user_id`'s active connections (the links are active).
-
-    Index-only range scans on (from_user, to_user), one per connection of `user_id`: the cost
-    follows the size of the viewer's network, not of the company.
-    """
-    return (
-        Connection.objects.filter(from_user_id__in=_direct_ids(user_id))
-        .exclude(to_user_id__in=_inactive_ids())
-        .values("to_user_id")
-    )
-
-
-def _referred_by(user_id):
+def _referred_by(user_id: int) -> Q:
     Referral = _referral_model()
     if Referral is None:
         return Q(pk__in=[])
     return Q(Exists(Referral.objects.filter(opening_id=OuterRef("pk"), referrer_id=user_id)))
 
 
-def _referral_model():
+def _referral_model() -> type[models.Model] | None:
     try:
         return apps.get_model("referrals", "Referral")
     except LookupError:
@@ -83,7 +85,7 @@ def _referral_model():
 
 
 class OpeningQuerySet(models.QuerySet):
-    def visible_to(self, user, *, include_referred=True):
+    def visible_to(self, user: Viewer, *, include_referred: bool = True) -> OpeningQuerySet:
         """The openings `user` may see, by the rule in this module's docstring.
 
         Anonymous, deactivated and scope-less callers see nothing. The network branches use the
@@ -111,16 +113,16 @@ class OpeningQuerySet(models.QuerySet):
         # The exclusion test covers the referrer clause too: exclusion wins over an earlier referral.
         return self.filter(Q(posted_by_id=user.pk) | (Q(not_excluded) & (referred | open_and_reached)))
 
-    def open(self):
+    def open(self) -> OpeningQuerySet:
         return self.filter(status=self.model.Status.OPEN)
 
 
-def can_see(user, opening):
+def can_see(user: Viewer, opening: Opening) -> bool:
     """The per-object twin of `visible_to`: the same query narrowed to one opening."""
     return opening.__class__.objects.visible_to(user).filter(pk=opening.pk).exists()
 
 
-def get_visible_or_404(user, pk, queryset=None):
+def get_visible_or_404(user: Viewer, pk: object, queryset: OpeningQuerySet | None = None) -> Opening:
     """The opening if `user` may see it; otherwise Http404, exactly as for an id that does not exist."""
     from django.http import Http404
 
@@ -144,10 +146,10 @@ class Route:
     """
 
     kind: str
-    via: object = None
+    via: User | None = None
 
     @property
-    def label(self):
+    def label(self) -> str:
         return {
             "own": "posted by you",
             "connection": f"via {getattr(self.via, 'full_name', '')}, your connection",
@@ -158,7 +160,7 @@ class Route:
         }[self.kind]
 
 
-def routes_to(user, openings):
+def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
     """How each of `openings` (already visible to `user`) reached them: {opening_id: Route}.
 
     The clauses of `visible_to`, in its order of strength, read for a batch: the viewer's own
@@ -178,14 +180,15 @@ def routes_to(user, openings):
     )
     direct = set(_direct_ids(user.pk).values_list("to_user_id", flat=True))
     far_posters = {o.posted_by_id for o in openings if o.visibility == V.EXTENDED and o.posted_by_id not in direct}
-    second = set()
+    second: set[int] = set()
     if far_posters and direct:
         second = set(
             Connection.objects.filter(from_user_id__in=sorted(direct), to_user_id__in=sorted(far_posters))
-            .exclude(to_user_id__in=_inactive_ids())
+            .to_active()
             .values_list("to_user_id", flat=True)
         )
-    routes, rest = {}, []
+    routes: dict[int, Route] = {}
+    rest: list[Opening] = []
     for o in openings:
         reached = o.status == o.Status.OPEN and o.pk not in excluded
         if o.posted_by_id == user.pk:
@@ -201,7 +204,7 @@ def routes_to(user, openings):
     if rest:
         # Visible, yet not reached through the network: a referral or HR let them see it.
         Referral = _referral_model()
-        referred = set()
+        referred: set[int] = set()
         if Referral is not None:
             referred = set(
                 Referral.objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest]).values_list("opening_id", flat=True)
@@ -214,7 +217,7 @@ def routes_to(user, openings):
 # --- The other direction: who may see an opening --------------------------------------------
 
 
-def hr_users():
+def hr_users() -> models.QuerySet[User]:
     """Active employees holding the HR permission, exactly as `has_perm` grants it."""
     app_label, codename = VIEW_ALL_PERMISSION.split(".")
     perm = Q(content_type__app_label=app_label, codename=codename)
@@ -225,7 +228,9 @@ def hr_users():
     ).distinct()
 
 
-def reach_of(opening, *, assume_open=False):
+def reach_of(
+    opening: Opening, *, assume_open: bool = False
+) -> tuple[models.QuerySet[User], models.QuerySet[User]] | tuple[None, None]:
     """Who the opening reaches through its visibility, before exclusions, poster, HR and referrers.
 
     Returns (direct, second) querysets of active employees for network/extended (second is empty
@@ -251,7 +256,7 @@ def reach_of(opening, *, assume_open=False):
     return direct, second
 
 
-def audience(opening):
+def audience(opening: Opening) -> models.QuerySet[User]:
     """Every active employee who may see `opening`: the inverse of `visible_to`, for the digest.
 
     The same rule read the other way: poster and HR always; referrers and, while open, everyone its
@@ -272,7 +277,7 @@ def audience(opening):
     return User.objects.active().filter(always | by_reach)
 
 
-def excluded_referrers(opening, excluded_ids):
+def excluded_referrers(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> models.QuerySet[User]:
     """The people among `excluded_ids` who already referred someone (or themselves) to `opening`.
 
     Exclusion wins over their referral: they keep following the referral but no longer see the
@@ -286,7 +291,7 @@ def excluded_referrers(opening, excluded_ids):
     return User.objects.filter(pk__in=referrers).order_by("full_name", "pk")
 
 
-def excluded_referrer_notes(opening, excluded_ids):
+def excluded_referrer_notes(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> list[str]:
     """The form's sentences for `excluded_referrers`: one per person, in name order."""
     return [
         f"{person.full_name or person.email} will keep following their referral but will no longer see this opening."
@@ -294,7 +299,7 @@ def excluded_referrer_notes(opening, excluded_ids):
     ]
 
 
-def audience_preview(opening, *, excluded_ids=None):
+def audience_preview(opening: Opening, *, excluded_ids: Iterable[int] | None = None) -> dict[str, int | bool | None]:
     """The numbers on the poster's preview: "412 people: 38 direct connections, 374 through them".
 
     Counts the people the visibility reaches if the opening is open, minus its exclusions (poster
@@ -319,7 +324,7 @@ def audience_preview(opening, *, excluded_ids=None):
     if opening.visibility == opening.Visibility.EXTENDED and direct:
         n_second = (
             Connection.objects.filter(from_user_id__in=sorted(direct))
-            .exclude(to_user_id__in=_inactive_ids())
+            .to_active()
             .exclude(to_user_id__in=sorted(direct | {poster_id} | set(excluded_ids)))
             .values("to_user_id")
             .order_by()
@@ -341,11 +346,11 @@ class Sight:
     openings that reach that far); 3: anything else they see (company-wide, as HR, poster or referrer).
     """
 
-    best: list = field(default_factory=list)
+    best: list[tuple[int, int]] = field(default_factory=list)
     total: int = 0
 
 
-def visible_among(openings, users):
+def visible_among(openings: Openings, users: Iterable[User]) -> dict[int, dict[int, int]]:
     """For each of `users`, every one of `openings` they may see: {user_id: {opening_id: degree}}.
 
     `ranked_among` without a limit; the property tests check it equals `visible_to` per viewer.
@@ -353,7 +358,9 @@ def visible_among(openings, users):
     return {user_id: dict(sight.best) for user_id, sight in ranked_among(openings, users).items()}
 
 
-def ranked_among(openings, users, *, limit=None, skip_own=False):
+def ranked_among(
+    openings: Openings, users: Sequence[User] | models.QuerySet[User], *, limit: int | None = None, skip_own: bool = False
+) -> dict[int, Sight]:
     """For each of `users`, the openings among `openings` they may see, best first, and how many.
 
     The same rule as `visible_to`, evaluated for a batch of viewers in six queries whatever the
@@ -412,8 +419,7 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
     # Each viewer's active connections: their direct links, and the middles of second-degree paths.
     # Activity is checked against the few leavers (a hashed set), not by joining the employee
     # table on every connection row.
-    leavers = _inactive_ids()
-    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).exclude(to_user_id__in=leavers)
+    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).to_active()
     links = defaultdict(list)
     for viewer_id, other_id in viewer_links.values_list("from_user_id", "to_user_id"):
         links[viewer_id].append(other_id)
@@ -431,7 +437,7 @@ def ranked_among(openings, users, *, limit=None, skip_own=False):
             far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=[COMPANY, EXTENDED]).values("posted_by_id")
         for poster_id, middle_id in (
             Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
-            .exclude(from_user_id__in=leavers)
+            .from_active()
             .values_list("from_user_id", "to_user_id")
         ):
             reaches[middle_id].append(poster_id)

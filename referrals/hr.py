@@ -57,7 +57,7 @@ def hr_overview(user, *, now=None):
     digest = dict(DigestDelivery.objects.filter(week=week).values_list("status").annotate(n=Count("id")).order_by())
     return {
         "employees": User.objects.active().count(),
-        "connections": Connection.objects.between_active().count() // 2,
+        "connections": Connection.objects.active().count() // 2,
         "openings_by_status": [(label, by_status.get(value, 0)) for value, label in Opening.Status.choices],
         "open_by_visibility": [(label, by_visibility.get(value, 0)) for value, label in Opening.Visibility.choices],
         "funnel": [(value, label, funnel.get(value, 0)) for value, label in Referral.Status.choices],

@@ -3,6 +3,12 @@
 Portal pages, the API, the dashboard and the opening page all start from it and never restate it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
@@ -10,15 +16,25 @@ from accounts.models import User
 
 from .models import Referral, ReferralEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from accounts.principals import ServicePrincipal
+    from openings.models import Opening
+
+    # Whoever asks: an employee, a service token's principal, or nobody signed in.
+    Viewer = User | ServicePrincipal | AnonymousUser | None
+
 VIEW_ALL_PERMISSION = "referrals.view_all_referrals"
 
 
-def viewer_sees_all_referrals(user):
+def viewer_sees_all_referrals(user: Viewer) -> bool:
     """HR: the HR group, or a service token whose scope grants `referrals.view_all_referrals`."""
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(VIEW_ALL_PERMISSION))
 
 
-def referrals_visible_to(user):
+def referrals_visible_to(user: Viewer) -> QuerySet[Referral]:
     """The referrals `user` may see, with their candidate's personal data.
 
     The rule (issue 6): a referral is seen by its referrer, by the poster of its opening, and by HR
@@ -35,7 +51,7 @@ def referrals_visible_to(user):
     return Referral.objects.filter(Q(referrer_id=user.pk) | Q(opening__posted_by_id=user.pk))
 
 
-def get_visible_referral_or_404(user, pk, queryset=None):
+def get_visible_referral_or_404(user: Viewer, pk: object, queryset: QuerySet[Referral] | None = None) -> Referral:
     qs = queryset if queryset is not None else referrals_visible_to(user)
     try:
         return qs.get(pk=pk)
@@ -43,20 +59,20 @@ def get_visible_referral_or_404(user, pk, queryset=None):
         raise Http404("No referral matches the given query.") from None
 
 
-def with_details(queryset):
+def with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     """What every page and the API show with a referral, loaded in a fixed number of queries."""
     return queryset.select_related(
         "opening", "opening__division", "opening__location", "opening__posted_by", "referrer", "candidate_employee"
     )
 
 
-def with_history(queryset):
+def with_history(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     return with_details(queryset).prefetch_related(
         Prefetch("events", queryset=ReferralEvent.objects.select_related("by").order_by("at", "id"))
     )
 
 
-def with_opening_sight(user, referrals):
+def with_opening_sight(user: Viewer, referrals: Iterable[Referral]) -> list[Referral]:
     """Mark each referral with what `user` may know of its opening, in one query for the lot.
 
     `opening_visible`: whether `user` may see the opening (openings/visibility.py), so a page links
@@ -74,26 +90,26 @@ def with_opening_sight(user, referrals):
     return referrals
 
 
-def referrals_made_by(user):
+def referrals_made_by(user: Viewer) -> QuerySet[Referral]:
     """The referrals `user` made (their own "I'm interested" included), newest first."""
     return with_history(referrals_visible_to(user).filter(referrer_id=user.pk)).order_by("-created_at", "-id")
 
 
-def referrals_to_openings_of(user):
+def referrals_to_openings_of(user: Viewer) -> QuerySet[Referral]:
     """Referrals to the openings `user` posted: their pipeline, grouped by opening then stage."""
     return with_history(referrals_visible_to(user).filter(opening__posted_by_id=user.pk)).order_by(
         "-opening__created_at", "opening_id", "created_at", "id"
     )
 
 
-def referral_summary(user):
+def referral_summary(user: Viewer) -> list[tuple[str, str, int]]:
     """How many of `user`'s referrals are in each status (the dashboard panel)."""
     rows = referrals_visible_to(user).filter(referrer_id=user.pk).values("status").annotate(n=Count("id")).order_by()
     counts = {row["status"]: row["n"] for row in rows}
     return [(value, label, counts[value]) for value, label in Referral.Status.choices if counts.get(value)]
 
 
-def referral_counts_for_opening(user, opening):
+def referral_counts_for_opening(user: Viewer, opening: Opening) -> dict[str, int | bool]:
     """On an opening page: how many referrals to it `user` may see (theirs; all for poster and HR).
 
     Also `referred`: the people `user` referred themselves (not their own interest), and `applied`:
@@ -112,12 +128,12 @@ def referral_counts_for_opening(user, opening):
     return counts
 
 
-def my_marks(user, opening_ids):
+def my_marks(user: Viewer, opening_ids: Iterable[int]) -> dict[int, str]:
     """On the openings list: which of `opening_ids` `user` referred someone to or applied for.
 
     {opening_id: "applied" | "referred"} ("applied" wins: it is about them). One query.
     """
-    marks = {}
+    marks: dict[int, str] = {}
     if not opening_ids:
         return marks
     rows = referrals_visible_to(user).filter(referrer_id=user.pk, opening_id__in=list(opening_ids))
@@ -132,7 +148,7 @@ def my_marks(user, opening_ids):
 WAITING_FOR_POSTER = (Referral.Status.SUBMITTED, Referral.Status.IN_REVIEW)
 
 
-def referrals_waiting_for(user):
+def referrals_waiting_for(user: Viewer) -> QuerySet[Referral]:
     """Referrals to openings `user` posted that wait for their decision: submitted or in review,
     oldest first (the longest wait comes first)."""
     return with_details(
@@ -140,7 +156,7 @@ def referrals_waiting_for(user):
     ).order_by("status_changed_at", "id")
 
 
-def referrals_waiting_too_long(user, *, now=None):
+def referrals_waiting_too_long(user: Viewer, *, now: datetime | None = None) -> QuerySet[Referral]:
     """For HR: referrals still "submitted" after REFERRAL_WAITING_TOO_LONG_DAYS; none for anyone else."""
     from django.conf import settings
     from django.utils import timezone
@@ -151,6 +167,6 @@ def referrals_waiting_too_long(user, *, now=None):
     return referrals_visible_to(user).filter(status=Referral.Status.SUBMITTED, status_changed_at__lt=cutoff)
 
 
-def active_pipeline_count(user):
+def active_pipeline_count(user: Viewer) -> int:
     """How many referrals to `user`'s openings are still in the pipeline (any active stage)."""
     return referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=Referral.ACTIVE_STATUSES).count()

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from accounts import network
+from accounts.network import services as network
 from accounts.models import Connection, ConnectionRequest
 from tests.factories import UserFactory
 

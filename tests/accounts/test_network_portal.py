@@ -328,7 +328,7 @@ def test_dashboard_shows_pending_connection_requests(as_user, poster, stranger, 
 
 
 def test_directory_counts_stop_at_a_cap(client, poster, monkeypatch):
-    from accounts.network_views import CappedPaginator
+    from accounts.network.views import CappedPaginator
     from tests.factories import UserFactory
 
     monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 5)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import network
+from accounts.network import services as network
 from accounts.models import Connection, ConnectionRequest, SuggestionDismissal
 from accounts.network import NetworkError, NetworkNotFound
 from accounts.services import employee_deactivate

@@ -1,6 +1,6 @@
 """The network in the API: /connections/, /connection-requests/ and /suggestions/.
 
-Thin views over accounts.network: the caller is always the employee acting (service tokens get
+Thin views over the network selectors, services and suggestions: the caller is always the employee acting (service tokens get
 403), a NetworkError becomes `{code, detail, fields}` with its status, and NetworkNotFound is
 answered exactly like a missing id.
 """
@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 
 from config.api import ERROR_RESPONSES, ErrorSerializer, StrictFieldsMixin, error_response
 
-from . import network
-from .api import IsEmployee
-from .models import ConnectionRequest, User
-from .serializers import EmployeeSerializer
+from ..api import IsEmployee
+from ..models import ConnectionRequest, User
+from ..serializers import EmployeeSerializer
+from . import selectors, services, suggestions
 
 NETWORK_ERRORS = {
     **ERROR_RESPONSES,
@@ -37,9 +37,9 @@ class NetworkErrorAnswers:
     permission_classes = [permissions.IsAuthenticated, IsEmployee]
 
     def handle_exception(self, exc):
-        if isinstance(exc, network.NetworkNotFound):
+        if isinstance(exc, services.NetworkNotFound):
             exc = NotFound()
-        elif isinstance(exc, network.NetworkError):
+        elif isinstance(exc, services.NetworkError):
             return error_response(exc.status_code, exc.code, exc.message, {exc.field: [exc.message]})
         return super().handle_exception(exc)
 
@@ -59,7 +59,7 @@ class ConnectionRequestCreateSerializer(StrictFieldsMixin, serializers.Serialize
         queryset=User.objects.active(), help_text="The employee id of the person to connect with."
     )
     message = serializers.CharField(
-        max_length=network.MESSAGE_MAX_LENGTH, required=False, allow_blank=True, default="", help_text="An optional short note."
+        max_length=services.MESSAGE_MAX_LENGTH, required=False, allow_blank=True, default="", help_text="An optional short note."
     )
 
 
@@ -96,11 +96,11 @@ class ConnectionViewSet(NetworkErrorAnswers, mixins.ListModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
-        return network.connections_of(self.request.user)
+        return selectors.connections_of(self.request.user)
 
     def destroy(self, request, pk=None):
         other = User.objects.active().filter(pk=pk).first()
-        network.connection_remove(user=request.user, other=other)
+        services.connection_remove(user=request.user, other=other)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -174,12 +174,12 @@ class ConnectionRequestViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ConnectionRequest.objects.none()
-        return network.requests_of(self.request.user)
+        return selectors.requests_of(self.request.user)
 
     def create(self, request, *args, **kwargs):
         data = ConnectionRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        request_obj = network.connection_request_send(
+        request_obj = services.connection_request_send(
             sender=request.user, recipient=data.validated_data["to"], message=data.validated_data["message"]
         )
         created = request_obj.status == ConnectionRequest.Status.PENDING
@@ -199,15 +199,15 @@ class ConnectionRequestViewSet(
 
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._act(pk, network.connection_request_accept)
+        return self._act(pk, services.connection_request_accept)
 
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._act(pk, network.connection_request_decline)
+        return self._act(pk, services.connection_request_decline)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._act(pk, network.connection_request_withdraw)
+        return self._act(pk, services.connection_request_withdraw)
 
 
 class SuggestionListView(NetworkErrorAnswers, APIView):
@@ -224,8 +224,8 @@ class SuggestionListView(NetworkErrorAnswers, APIView):
         responses={200: SuggestionListSerializer, **ERROR_RESPONSES},
     )
     def get(self, request):
-        suggestions = network.suggestions_for(request.user, limit=self.LIMIT)
-        body = {"results": SuggestionSerializer(suggestions, many=True).data, "next": None}
+        found = suggestions.suggestions_for(request.user, limit=self.LIMIT)
+        body = {"results": SuggestionSerializer(found, many=True).data, "next": None}
         return Response(body)
 
 

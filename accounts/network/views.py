@@ -1,6 +1,6 @@
 """Portal pages of the network: /network/, /people/ and /people/<id>/, and their POST actions.
 
-Pages read through accounts.network and actions call its functions; a refusal becomes a message
+Pages read through the network selectors and actions call its services; a refusal becomes a message
 on the page the person came from, and someone else's request is a 404.
 """
 
@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.http import redirect_back
 
-from . import network
-from .models import ConnectionRequest, User
-from .network_forms import ConnectForm, PeopleFilter
+from ..models import ConnectionRequest, User
+from . import selectors, services, suggestions
+from .forms import ConnectForm, PeopleFilter
 
 CONNECTIONS_PER_PAGE = 30
 PEOPLE_PER_PAGE = 24
@@ -29,16 +29,16 @@ DISMISSED_SHOWN = 50
 @login_required
 def network_home(request):
     user = request.user
-    connections = Paginator(network.connections_of(user), CONNECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    connections = Paginator(selectors.connections_of(user), CONNECTIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "network/home.html",
         {
             "connections": connections,
-            "incoming": list(network.incoming_requests(user)),
-            "outgoing": list(network.outgoing_requests(user)),
-            "suggestions": network.suggestions_for(user, limit=SUGGESTIONS_SHOWN),
-            "dismissed": list(network.dismissed_suggestions(user)[:DISMISSED_SHOWN]),
+            "incoming": list(selectors.incoming_requests(user)),
+            "outgoing": list(selectors.outgoing_requests(user)),
+            "suggestions": suggestions.suggestions_for(user, limit=SUGGESTIONS_SHOWN),
+            "dismissed": list(selectors.dismissed_suggestions(user)[:DISMISSED_SHOWN]),
         },
     )
 
@@ -69,7 +69,7 @@ def people(request):
         results = filterset.qs
     page = CappedPaginator(results, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)
-    found = network.relationships(request.user, rows)
+    found = selectors.relationships(request.user, rows)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -89,8 +89,8 @@ def profile(request, pk):
     # Leavers are out of the directory: their profile is answered like a missing one.
     person = get_object_or_404(User.objects.directory().select_related("manager"), pk=pk)
     is_self = person.pk == request.user.pk
-    relationship = network.relationships(request.user, [person])[person.pk]
-    mutual = network.mutual_connections(request.user, person) if not is_self else User.objects.none()
+    relationship = selectors.relationships(request.user, [person])[person.pk]
+    mutual = selectors.mutual_connections(request.user, person) if not is_self else User.objects.none()
     manager = person.manager if person.manager_id and person.manager.is_active else None
     return render(
         request,
@@ -114,9 +114,9 @@ def _run(request, action, success):
     """Run a network action; NetworkNotFound is a 404, any other refusal an error message."""
     try:
         result = action()
-    except network.NetworkNotFound:
+    except services.NetworkNotFound:
         raise Http404("Not found.") from None
-    except network.NetworkError as error:
+    except services.NetworkError as error:
         messages.error(request, error.message)
         return None
     messages.success(request, success(result) if callable(success) else success)
@@ -141,7 +141,7 @@ def connect(request, pk):
 
     _run(
         request,
-        lambda: network.connection_request_send(sender=request.user, recipient=other, message=form.cleaned_data["message"]),
+        lambda: services.connection_request_send(sender=request.user, recipient=other, message=form.cleaned_data["message"]),
         said,
     )
     return redirect_back(request, reverse("network:profile", args=[pk]))
@@ -157,21 +157,21 @@ def _request_action(request, pk, action, success):
 @require_POST
 def request_accept(request, pk):
     return _request_action(
-        request, pk, network.connection_request_accept, lambda r: f"You are now connected with {r.sender}."
+        request, pk, services.connection_request_accept, lambda r: f"You are now connected with {r.sender}."
     )
 
 
 @login_required
 @require_POST
 def request_decline(request, pk):
-    return _request_action(request, pk, network.connection_request_decline, lambda r: f"Request from {r.sender} declined.")
+    return _request_action(request, pk, services.connection_request_decline, lambda r: f"Request from {r.sender} declined.")
 
 
 @login_required
 @require_POST
 def request_withdraw(request, pk):
     return _request_action(
-        request, pk, network.connection_request_withdraw, lambda r: f"Request to {r.recipient} withdrawn."
+        request, pk, services.connection_request_withdraw, lambda r: f"Request to {r.recipient} withdrawn."
     )
 
 
@@ -181,10 +181,10 @@ def connection_remove(request, pk):
     """GET asks "Remove your connection with …?" (a page, so it works without JavaScript); POST removes."""
     other = get_object_or_404(User.objects.active(), pk=pk)
     if request.method == "GET":
-        if not network.relationships(request.user, [other])[other.pk].connected:
+        if not selectors.relationships(request.user, [other])[other.pk].connected:
             raise Http404("Not found.")
         return render(request, "network/remove_confirm.html", {"person": other, "next": request.GET.get("next", "")})
-    _run(request, lambda: network.connection_remove(user=request.user, other=other), f"You are no longer connected with {other}.")
+    _run(request, lambda: services.connection_remove(user=request.user, other=other), f"You are no longer connected with {other}.")
     return redirect_back(request, reverse("network:home"))
 
 
@@ -194,7 +194,7 @@ def suggestion_restore(request, pk):
     other = get_object_or_404(User.objects.active(), pk=pk)
     _run(
         request,
-        lambda: network.suggestion_restore(user=request.user, dismissed=other),
+        lambda: services.suggestion_restore(user=request.user, dismissed=other),
         f"{other} may be suggested to you again.",
     )
     return redirect_back(request, reverse("network:home"))
@@ -206,7 +206,7 @@ def suggestion_dismiss(request, pk):
     other = get_object_or_404(User.objects.active(), pk=pk)
     _run(
         request,
-        lambda: network.suggestion_dismiss(user=request.user, dismissed=other),
+        lambda: services.suggestion_dismiss(user=request.user, dismissed=other),
         f"{other} will not be suggested again. Changed your mind? “Show again” under “Not now”.",
     )
     return redirect_back(request, reverse("network:home"))

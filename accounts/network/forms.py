@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from .models import ConnectionRequest, Division, Location, User
+from ..models import ConnectionRequest, Division, Location, User
 
 
 def job_function_choices():

@@ -1,0 +1,287 @@
+"""Counterpart suggestions: people in the same job function elsewhere, and friends of friends.
+
+The rule is in `suggestions_for`'s docstring; the digest asks for a batch with
+`suggestions_for_many`, which keeps the query count fixed whatever the batch or company size.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+
+from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
+from .selectors import PENDING, _is_member
+
+
+# How many candidates each pool brings before ranking: bounds the work whatever the company size.
+SUGGESTION_POOL = 200
+# Ranking weights. A counterpart (same function elsewhere) is what the product is for; mutual
+# connections add up to a cap so that one huge team does not drown everybody else; crossing a
+# division counts a little more than crossing a location.
+SAME_FUNCTION_WEIGHT = 3.0
+MUTUAL_WEIGHT = 1.0
+MUTUAL_CAP = 10
+OTHER_DIVISION_BOOST = 1.5
+OTHER_LOCATION_BOOST = 1.0
+
+
+@dataclass
+class Suggestion:
+    person: User
+    mutual_count: int
+    same_function: bool
+    other_division: bool
+    other_location: bool
+    score: float
+
+    @property
+    def user(self):
+        return self.person
+
+    @property
+    def reason(self):
+        """Why this person is suggested, e.g. "Same function, Finance, in Berlin · 3 mutual connections"."""
+        person = self.person
+        place = ", ".join(
+            part
+            for part in (
+                person.division.name if person.division_id else "",
+                f"in {person.location.name}" if person.location_id else "",
+            )
+            if part
+        )
+        parts = []
+        if self.same_function:
+            parts.append(f"Same function, {place}" if place else "Same function")
+        elif (self.other_division or self.other_location) and place:
+            parts.append(place)
+        if self.mutual_count:
+            parts.append(f"{self.mutual_count} mutual connection{'' if self.mutual_count == 1 else 's'}")
+        return " · ".join(parts)
+
+
+@dataclass
+class _Candidate:
+    pk: int
+    division_id: int | None
+    location_id: int | None
+    job_function: str
+    mutual: int = 0
+
+
+def _spread(viewer_id, candidate_id):
+    # A deterministic shuffle per viewer: among equals, every analyst would otherwise be offered
+    # the same few analysts.
+    return (candidate_id * 7919 + viewer_id) % 10007
+
+
+def suggestions_for(user, *, limit=10):
+    """Counterparts `user` might connect with, best first, each with its reason.
+
+    Candidates are active employees with the same job function in another division or location,
+    and people with mutual connections (through active employees only). They are ranked by
+    SAME_FUNCTION_WEIGHT, the number of mutual connections (capped) and a boost for crossing a
+    division and a location. Excluded: `user`, their connections, pending requests either way,
+    declines either way, dismissed suggestions ("Not now") and leavers.
+
+    The same code serves one employee (pages, API) and a batch (the digest): see
+    suggestions_for_many.
+    """
+    if not _is_member(user):
+        return []
+    return suggestions_for_many([user], limit=limit).get(user.pk, [])
+
+
+def suggestions_for_many(users, *, limit=10, counterparts_only=False):
+    """{employee id: [Suggestion]} for a batch of employees, by the rule of `suggestions_for`.
+
+    With `counterparts_only`, only people with the same job function in another division or
+    location are suggested, ranked without mutual connections: what the weekly digest shows
+    ("suggested counterparts"), without ranking every friend-of-a-friend path of the batch.
+
+    Seven queries for one employee; for a batch, five plus two per distinct job function in it,
+    whatever the size of the batch or the company: the exclusions, the mutual-connection pool
+    (an aggregate limited per viewer in SQL), a pool of counterparts per function, the mutual
+    counts of those counterparts, and one load of the people finally suggested.
+    """
+    viewers = [u for u in users if _is_member(u)]
+    if not viewers or limit <= 0:
+        return {}
+    ids = [v.pk for v in viewers]
+    excluded = _excluded_for(ids)
+    candidates = {pk: {} for pk in ids}
+
+    pool = min(SUGGESTION_POOL, max(50, 10 * limit))
+    mutual_rows = () if counterparts_only else _mutual_pool(ids, pool, excluded)
+    for viewer_id, pk, division_id, location_id, job_function, n in mutual_rows:
+        candidates[viewer_id][pk] = _Candidate(pk, division_id, location_id, job_function, n)
+
+    # The digest's three picks need no deep pool: a fixed one keeps its cost per recipient the same
+    # in a company of a thousand and of a hundred thousand.
+    counterparts = _counterpart_pools(viewers, size=pool if counterparts_only else SUGGESTION_POOL)
+    wanted = set()
+    for viewer in viewers:
+        for candidate in counterparts.get(viewer.job_function, ()):
+            if candidate.pk in excluded[viewer.pk] or candidate.pk == viewer.pk or candidate.pk in candidates[viewer.pk]:
+                continue
+            if candidate.division_id == viewer.division_id and candidate.location_id == viewer.location_id:
+                continue
+            candidates[viewer.pk][candidate.pk] = _Candidate(
+                candidate.pk, candidate.division_id, candidate.location_id, candidate.job_function
+            )
+            wanted.add(candidate.pk)
+    if wanted and not counterparts_only:
+        for viewer_id, pk, n in _mutual_counts(ids, wanted):
+            if pk in candidates[viewer_id]:
+                candidates[viewer_id][pk].mutual = n
+
+    chosen = {}
+    for viewer in viewers:
+        scored = [_score(viewer, candidate) for candidate in candidates[viewer.pk].values()]
+        scored.sort(key=lambda item: (-item[0], -item[1].mutual, _spread(viewer.pk, item[1].pk)))
+        chosen[viewer.pk] = scored[:limit]
+    people = User.objects.directory().in_bulk({c.pk for picks in chosen.values() for _, c, _ in picks})
+    return {
+        viewer.pk: [
+            Suggestion(
+                person=people[c.pk],
+                mutual_count=c.mutual,
+                same_function=same_function,
+                other_division=c.division_id != viewer.division_id,
+                other_location=c.location_id != viewer.location_id,
+                score=score,
+            )
+            for score, c, same_function in chosen[viewer.pk]
+            if c.pk in people
+        ]
+        for viewer in viewers
+    }
+
+
+def _score(viewer, candidate):
+    other_division = candidate.division_id != viewer.division_id
+    other_location = candidate.location_id != viewer.location_id
+    same_function = bool(viewer.job_function) and candidate.job_function == viewer.job_function and (
+        other_division or other_location
+    )
+    score = (
+        (SAME_FUNCTION_WEIGHT if same_function else 0)
+        + MUTUAL_WEIGHT * min(candidate.mutual, MUTUAL_CAP)
+        + (OTHER_DIVISION_BOOST if other_division else 0)
+        + (OTHER_LOCATION_BOOST if other_location else 0)
+    )
+    return score, candidate, same_function
+
+
+def _excluded_for(viewer_ids):
+    """{viewer id: ids never suggested to them}: connections (even leavers, who may come back),
+    anyone with a pending request either way, a decline either way (a decline is an answer), and
+    anyone dismissed with "Not now". One query."""
+    answered = [PENDING, ConnectionRequest.Status.DECLINED]
+    rows = (
+        Connection.objects.filter(from_user_id__in=viewer_ids)
+        .values_list("from_user_id", "to_user_id")
+        .order_by()
+        .union(
+            ConnectionRequest.objects.filter(sender_id__in=viewer_ids, status__in=answered)
+            .values_list("sender_id", "recipient_id")
+            .order_by(),
+            ConnectionRequest.objects.filter(recipient_id__in=viewer_ids, status__in=answered)
+            .values_list("recipient_id", "sender_id")
+            .order_by(),
+            SuggestionDismissal.objects.filter(user_id__in=viewer_ids).values_list("user_id", "dismissed_id").order_by(),
+            all=True,
+        )
+    )
+    excluded = {pk: {pk} for pk in viewer_ids}
+    for viewer_id, other_id in rows:
+        excluded[viewer_id].add(other_id)
+    return excluded
+
+
+def _second_degree_links(viewer_ids):
+    """Connection rows mid → candidate where mid is an active connection of a viewer (annotated
+    `viewer`) and the candidate is active: one row per mutual connection.
+
+    Activity is checked against the few leavers (a hashed set) rather than by joining the
+    employee table on every row: at 100,000 employees those joins were random reads costing
+    more than the rest of the query.
+    """
+    return (
+        Connection.objects.filter(from_user__connections_in__from_user_id__in=viewer_ids)
+        .active()
+        .annotate(viewer=F("from_user__connections_in__from_user_id"))
+        .filter(~Q(to_user_id=F("viewer")))
+    )
+
+
+def _mutual_pool(viewer_ids, pool, excluded):
+    """(viewer, candidate, division, location, function, mutual count) for each viewer's `pool`
+    candidates with the most mutual connections, `excluded` (from _excluded_for) left out.
+
+    The paths are counted and ranked on the connection index alone, and only the kept candidates
+    are then read from the employee table: probing exclusions, or reading each candidate, on
+    every friend-of-a-friend path made one batch take seconds. The ranked pool is widened by the
+    longest exclusion list of the batch so that dropping exclusions still leaves `pool`.
+    Two queries.
+    """
+    widen = max((len(ids) for ids in excluded.values()), default=0)
+    ranked = (
+        _second_degree_links(viewer_ids)
+        .values("viewer", "to_user_id")
+        .annotate(n=Count("id"))
+        .annotate(rank=Window(RowNumber(), partition_by=F("viewer"), order_by=[F("n").desc(), F("to_user_id").asc()]))
+        .filter(rank__lte=pool + widen)
+        .values_list("viewer", "to_user_id", "n")
+    )
+    kept, per_viewer = [], {}
+    for viewer_id, candidate_id, n in ranked:
+        if candidate_id in excluded[viewer_id] or per_viewer.get(viewer_id, 0) >= pool:
+            continue
+        per_viewer[viewer_id] = per_viewer.get(viewer_id, 0) + 1
+        kept.append((viewer_id, candidate_id, n))
+    attributes = {
+        pk: (division_id, location_id, job_function)
+        for pk, division_id, location_id, job_function in User.objects.filter(pk__in={c for _, c, _ in kept}).values_list(
+            "pk", "division_id", "location_id", "job_function"
+        )
+    }
+    return [(v, c, *attributes[c], n) for v, c, n in kept if c in attributes]
+
+
+def _mutual_counts(viewer_ids, candidate_ids):
+    """(viewer, candidate, mutual count) for the given candidates (those with at least one)."""
+    return list(
+        _second_degree_links(viewer_ids)
+        .filter(to_user_id__in=candidate_ids)
+        .values("viewer", "to_user_id")
+        .annotate(n=Count("id"))
+        .values_list("viewer", "to_user_id", "n")
+    )
+
+
+def _counterpart_pools(viewers, *, size=SUGGESTION_POOL):
+    """{job function: up to `size` active employees with it}, two queries per function,
+    drawn from a different stretch of the company for each viewer (or batch).
+
+    An index walk on (job_function, id) from the batch's first viewer, upwards or downwards by the
+    parity of that id, then the other way for when one end of the company comes first (two
+    queries per function): sorting every employee of a function by a shuffled key cost a sort of
+    thousands of rows per page in a large company, and this reads `size` index entries.
+    """
+    pools = {}
+    by_function = defaultdict(list)
+    for viewer in viewers:
+        if viewer.job_function:
+            by_function[viewer.job_function].append(viewer.pk)
+    for function, viewer_ids in by_function.items():
+        pivot = min(viewer_ids)
+        same = User.objects.active().filter(job_function=function).values_list("id", "division_id", "location_id")
+        up, down = same.filter(id__gt=pivot).order_by("id"), same.filter(id__lt=pivot).order_by("-id")
+        first, then = (up, down) if pivot % 2 else (down, up)
+        # Both walks always run (two index reads), so the query count never depends on the data;
+        # the second only matters near one end of the company.
+        rows = (list(first[:size]) + list(then[:size]))[:size]
+        pools[function] = [_Candidate(pk, division_id, location_id, function) for pk, division_id, location_id in rows]
+    return pools
