@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test test-browser migrate seed check lock worker clean bench
+.PHONY: venv run test test-browser lint migrate seed check lock worker clean bench
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ test: venv
 	$(BIN)/pytest
 
 # Only the browser journeys (Debian's chromium: apt-get install chromium; CHROMIUM_PATH to override).
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 test-browser: venv
 	$(BIN)/pytest tests/browser
 

@@ -30,7 +30,10 @@ class EmployeeAdmin(DjangoUserAdmin):
     actions = ["deactivate_selected"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Employee", {"fields": ("full_name", "employee_id", "title", "job_function", "division", "location", "manager")}),
+        (
+            "Employee",
+            {"fields": ("full_name", "employee_id", "title", "job_function", "division", "location", "manager")},
+        ),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Preferences", {"fields": ("notify_connection_requests", "notify_referrals", "digest_enabled")}),
         ("Dates", {"fields": ("date_joined", "last_login", "updated_at", "deactivated_at")}),
@@ -138,7 +141,9 @@ class EmployeeAdmin(DjangoUserAdmin):
             count += 1
         self.message_user(request, f"{count} employee(s) deactivated.", messages.SUCCESS)
         if refused:
-            self.message_user(request, f"{refused} superuser(s) left as they are: {SUPERUSER_ONLY_MESSAGE}", messages.ERROR)
+            self.message_user(
+                request, f"{refused} superuser(s) left as they are: {SUPERUSER_ONLY_MESSAGE}", messages.ERROR
+            )
 
 
 @admin.register(ServiceAccount)
@@ -157,13 +162,18 @@ class ServiceAccountAdmin(admin.ModelAdmin):
             if not account.is_active:
                 self.message_user(request, f"{account} is disabled: no token issued.", messages.ERROR)
                 continue
-            token, plain = services.token_issue(service_account=account, scope=scope, name=f"issued in the admin by {request.user}")
+            token, plain = services.token_issue(
+                service_account=account, scope=scope, name=f"issued in the admin by {request.user}"
+            )
             issued.append({"label": f"{account} ({scope}, prefix {token.key_prefix})", "value": plain})
         if not issued:
             return None
         # The plain token is rendered in this answer only, never put in the (readable) messages cookie.
         return secret_once_response(
-            request, title="New API token", intro=f"The new token(s) with scope {scope}:", secrets=issued,
+            request,
+            title="New API token",
+            intro=f"The new token(s) with scope {scope}:",
+            secrets=issued,
             back_url=reverse("admin:accounts_serviceaccount_changelist"),
         )
 

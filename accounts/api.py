@@ -108,13 +108,13 @@ class EmployeeFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(full_name__icontains=value) | Q(email__icontains=value) | Q(title__icontains=value)
-        )
+        return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value) | Q(title__icontains=value))
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The employee directory", responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES}),
+    list=extend_schema(
+        summary="The employee directory", responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES}
+    ),
     retrieve=extend_schema(summary="An employee", responses={200: EmployeeSerializer, **ERROR_RESPONSES}),
     create=extend_schema(
         summary="Provision an employee (scope hr)",
@@ -163,6 +163,8 @@ class EmployeeViewSet(OrgUnitViewSet):
     def perform_update(self, serializer):
         employee = serializer.instance
         employee_change_check(actor=self.request.user, employee=employee)
-        if serializer.validated_data.get("is_active") is False and employee.pk == getattr(self.request.user, "pk", None):
+        if serializer.validated_data.get("is_active") is False and employee.pk == getattr(
+            self.request.user, "pk", None
+        ):
             raise PermissionDenied("You cannot deactivate yourself.")
         serializer.instance = services.employee_update(employee=employee, **serializer.validated_data)

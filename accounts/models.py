@@ -86,9 +86,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     job_function = models.CharField(max_length=100, blank=True, db_index=True, validators=[refuse_invisible_controls])
     division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
-    manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     is_active = models.BooleanField(default=True, help_text="Unticked for leavers: they can no longer sign in.")
     is_staff = models.BooleanField(default=False, help_text="May use the admin site (HR staff).")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -146,7 +144,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         from django.utils.crypto import salted_hmac
 
         key_salt = "accounts.User.session_auth_hash"
-        return salted_hmac(key_salt, f"{self.password}\x00{self.email.lower()}", secret=secret, algorithm="sha256").hexdigest()
+        return salted_hmac(
+            key_salt, f"{self.password}\x00{self.email.lower()}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @property
     def initials(self):
@@ -354,7 +354,7 @@ class ConnectionRequest(models.Model):
 
 
 class SuggestionDismissal(models.Model):
-    """"Not now" on a suggested counterpart hides them from that employee's suggestions for good."""
+    """A "Not now" on a suggested counterpart hides them from that employee's suggestions for good."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dismissed_suggestions")
     dismissed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -362,3 +362,6 @@ class SuggestionDismissal(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "dismissed"], name="suggestion_dismissal_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} dismissed {self.dismissed_id}"

@@ -89,9 +89,7 @@ def sync_hr_group():
     for dotted in HR_PERMISSIONS:
         app_label, codename = dotted.split(".")
         wanted.append((app_label, codename))
-    perms = Permission.objects.filter(content_type__app_label__in={a for a, _ in wanted}).select_related(
-        "content_type"
-    )
+    perms = Permission.objects.filter(content_type__app_label__in={a for a, _ in wanted}).select_related("content_type")
     by_key = {(p.content_type.app_label, p.codename): p for p in perms}
     group.permissions.set([by_key[key] for key in wanted if key in by_key])
     return group

@@ -1,10 +1,9 @@
 """Writes on employees, org units and tokens. Views, the API, commands and tasks all call these."""
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-
-from allauth.account.models import EmailAddress
 
 from config.text import invisible_control_errors
 from integrations.outbox import emit, employee_payload

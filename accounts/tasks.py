@@ -51,14 +51,22 @@ def build_connection_request_email(request_id):
     None if the request is no longer pending or either side left.
     """
     return _build_about(
-        request_id, status=ConnectionRequest.Status.PENDING, to="recipient", about="sender", template="emails/connection_request"
+        request_id,
+        status=ConnectionRequest.Status.PENDING,
+        to="recipient",
+        about="sender",
+        template="emails/connection_request",
     )
 
 
 def build_connection_accepted_email(request_id):
     """The sender's email saying their request was accepted, with a link to their network."""
     return _build_about(
-        request_id, status=ConnectionRequest.Status.ACCEPTED, to="sender", about="recipient", template="emails/connection_accepted"
+        request_id,
+        status=ConnectionRequest.Status.ACCEPTED,
+        to="sender",
+        about="recipient",
+        template="emails/connection_accepted",
     )
 
 

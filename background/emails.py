@@ -64,9 +64,9 @@ def email_queue(kind, object_id):
 
 def email_cancel(kind, object_id):
     """Drop the unsent emails of `kind` about `object_id` (their cause was undone in time)."""
-    return OutgoingEmail.objects.filter(kind=kind, object_id=object_id, status=OutgoingEmail.Status.PENDING, holder="").update(
-        status=OutgoingEmail.Status.SKIPPED, last_error="Cancelled before it was sent."
-    )
+    return OutgoingEmail.objects.filter(
+        kind=kind, object_id=object_id, status=OutgoingEmail.Status.PENDING, holder=""
+    ).update(status=OutgoingEmail.Status.SKIPPED, last_error="Cancelled before it was sent.")
 
 
 def _enqueue(ids):
@@ -127,7 +127,12 @@ def _send_one(row, holder):
         logger.warning("Email %s (%s) failed, attempt %s: %s", row.pk, row.kind, attempts, error)
         return "failed" if gave_up else "retrying"
     mine.update(
-        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), to=", ".join(message.to)[:254],
-        attempts=row.attempts + 1, holder="", lease_until=None, last_error="",
+        status=OutgoingEmail.Status.SENT,
+        sent_at=timezone.now(),
+        to=", ".join(message.to)[:254],
+        attempts=row.attempts + 1,
+        holder="",
+        lease_until=None,
+        last_error="",
     )
     return "sent"

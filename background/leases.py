@@ -50,7 +50,12 @@ def claim(queryset, *, holder=None, limit=None, now=None, **changes):
     now = now or timezone.now()
     holder = holder or holder_name()
     with transaction.atomic():
-        rows = queryset.filter(free(now)).select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)
+        rows = (
+            queryset.filter(free(now))
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         ids = list(rows[:limit] if limit else rows)
         if ids:
             queryset.model.objects.filter(pk__in=ids).update(holder=holder, lease_until=now + lease_length(), **changes)
@@ -60,9 +65,7 @@ def claim(queryset, *, holder=None, limit=None, now=None, **changes):
 def renew(model, ids, *, holder=None, now=None):
     """Push the lease of the rows this process still holds further out; returns how many it holds."""
     now = now or timezone.now()
-    return model.objects.filter(pk__in=ids, holder=holder or holder_name()).update(
-        lease_until=now + lease_length()
-    )
+    return model.objects.filter(pk__in=ids, holder=holder or holder_name()).update(lease_until=now + lease_length())
 
 
 class Renewer:

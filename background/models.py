@@ -30,7 +30,9 @@ class OutgoingEmail(models.Model):
     to = models.CharField(max_length=254, blank=True, help_text="The address it went to, once built.")
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    holder = models.CharField(max_length=100, blank=True, help_text="The process sending it now (while its lease lasts).")
+    holder = models.CharField(
+        max_length=100, blank=True, help_text="The process sending it now (while its lease lasts)."
+    )
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

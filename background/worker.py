@@ -96,7 +96,11 @@ class LeasingWorker(Worker):
         """Close the broken connections and wait, longer each time, before trying again."""
         self.failures += 1
         delay = min(MAX_BACKOFF, 0.5 * 2 ** (self.failures - 1))
-        logger.warning("Database unavailable (%s); retrying in %.1fs.", str(error).strip().splitlines()[0] if str(error) else type(error).__name__, delay)
+        logger.warning(
+            "Database unavailable (%s); retrying in %.1fs.",
+            str(error).strip().splitlines()[0] if str(error) else type(error).__name__,
+            delay,
+        )
         for connection in connections.all():
             try:
                 connection.close()

@@ -32,8 +32,14 @@ from referrals.models import Referral  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PASSWORD = "referral-demo-2026"
 
@@ -43,10 +49,25 @@ def pages_for(email):
     user = User.objects.get(email=email)
     mine = Opening.objects.filter(posted_by=user).order_by("pk").first()
     seen = Opening.objects.visible_to(user).exclude(posted_by=user).filter(status="open").order_by("pk").first()
-    referral = (Referral.objects.filter(opening__posted_by=user) | Referral.objects.filter(referrer=user)).order_by("pk").first()
+    referral = (
+        (Referral.objects.filter(opening__posted_by=user) | Referral.objects.filter(referrer=user))
+        .order_by("pk")
+        .first()
+    )
     other = User.objects.active().exclude(pk=user.pk).order_by("pk").first()
-    urls = ["/", "/openings/", "/openings/mine/", "/openings/new/", "/network/", "/people/", f"/people/{other.pk}/",
-            f"/people/{user.pk}/", "/referrals/", "/settings/", "/digest/preview/"]
+    urls = [
+        "/",
+        "/openings/",
+        "/openings/mine/",
+        "/openings/new/",
+        "/network/",
+        "/people/",
+        f"/people/{other.pk}/",
+        f"/people/{user.pk}/",
+        "/referrals/",
+        "/settings/",
+        "/digest/preview/",
+    ]
     if seen:
         urls += [f"/openings/{seen.pk}/", f"/openings/{seen.pk}/refer/"]
     if mine:
@@ -70,7 +91,9 @@ def after_actions(page, axe, email, width):
     page.wait_for_load_state()
     report(page, axe, "(settings saved)", width)
     user = User.objects.get(email=email)
-    seen = Opening.objects.visible_to(user, include_referred=False).exclude(posted_by=user).filter(status="open").first()
+    seen = (
+        Opening.objects.visible_to(user, include_referred=False).exclude(posted_by=user).filter(status="open").first()
+    )
     if seen:
         page.goto(f"/openings/{seen.pk}/refer/")
         page.locator("main form button[type=submit]").first.click()
@@ -83,7 +106,9 @@ def report(page, axe, label, width):
     bad = [v for v in violations if v["impact"] in ("serious", "critical")]
     doc_width = page.evaluate("document.documentElement.scrollWidth")
     ids = ",".join(sorted({v["id"] for v in bad}))
-    print(f"{width:>4} {label:<28} serious+critical={sum(len(v['nodes']) for v in bad):<3} rules={ids or '-':<40} width={doc_width}")
+    print(
+        f"{width:>4} {label:<28} serious+critical={sum(len(v['nodes']) for v in bad):<3} rules={ids or '-':<40} width={doc_width}"
+    )
     return doc_width
 
 

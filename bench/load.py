@@ -56,7 +56,11 @@ print("JSON" + json.dumps(out))
         "SECRET_KEY": secret_key,
     }
     result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code], env=env, check=True, capture_output=True, text=True
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(result.stdout.split("JSON", 1)[1])
 
@@ -116,7 +120,13 @@ class Employee(threading.Thread):
                 if results:
                     target = self.rng.choice(results)
                     target_id = target["employee"]["id"]
-                    self.request("POST /api/v1/connection-requests/", "POST", "/api/v1/connection-requests/", {"to": target_id}, api=True)
+                    self.request(
+                        "POST /api/v1/connection-requests/",
+                        "POST",
+                        "/api/v1/connection-requests/",
+                        {"to": target_id},
+                        api=True,
+                    )
             elif roll < 0.25 and ids:
                 self.request(
                     "POST /api/v1/referrals/",
@@ -211,8 +221,16 @@ def main():
     }
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env=env, check=True)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         cwd=ROOT,
     )

@@ -24,13 +24,12 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 from accounts.models import Connection, User  # noqa: E402
 from accounts.services import token_issue  # noqa: E402
 from openings import digest as digest_lib  # noqa: E402
 from openings.models import Opening  # noqa: E402
-
-from smtp_sink import SmtpSink  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
@@ -43,7 +42,11 @@ def percentile(values, q):
 
 
 def summary(samples):
-    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 0.95), 2), "n": len(samples)}
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+        "n": len(samples),
+    }
 
 
 def timed(fn, n=REQUESTS):
@@ -125,7 +128,9 @@ def digest(results):
     runs = len(sent)
     scenarios = results["scenarios"]
     scenarios["Digest sent (per recipient, batches of 200)"] = summary(sent)
-    scenarios["Digest built and rendered (per recipient)"] = summary([b + r for b, r in zip(built, rendered)])
+    scenarios["Digest built and rendered (per recipient)"] = summary(
+        [b + r for b, r in zip(built, rendered, strict=True)]
+    )
     scenarios["Digest built and rendered, ten openings in every email"] = full_emails.pop("scenario")
     total = sum(sent)
     results["digest"] = {
@@ -201,8 +206,10 @@ def main():
         client.force_login(viewer)
         token = token_issue(user=viewer, name="bench")[1]
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        scenarios[f"API openings list ({label})"] = timed(lambda: get_ok(client, "/api/v1/openings/", **auth))
-        scenarios[f"Portal openings list ({label})"] = timed(lambda: get_ok(client, "/openings/"))
+        scenarios[f"API openings list ({label})"] = timed(
+            lambda client=client, auth=auth: get_ok(client, "/api/v1/openings/", **auth)
+        )
+        scenarios[f"Portal openings list ({label})"] = timed(lambda client=client: get_ok(client, "/openings/"))
 
     # An opening's detail with the audience preview, seen by its poster (an extended opening of a
     # well-connected poster: the largest audience to count).

@@ -1,14 +1,14 @@
 """What every API endpoint shares: one error shape, cursor pagination, strict input."""
 
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 import django_filters
-from django_filters.fields import IsoDateTimeField
-from drf_spectacular.utils import extend_schema_field
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -56,7 +56,10 @@ MESSAGES_SCHEMA = {"type": "array", "items": {"type": "string"}}
 FIELD_ERRORS_SCHEMA = {
     "type": "object",
     "additionalProperties": {
-        "oneOf": [MESSAGES_SCHEMA, {"type": "object", "additionalProperties": {"oneOf": [MESSAGES_SCHEMA, {"type": "object"}]}}]
+        "oneOf": [
+            MESSAGES_SCHEMA,
+            {"type": "object", "additionalProperties": {"oneOf": [MESSAGES_SCHEMA, {"type": "object"}]}},
+        ]
     },
 }
 
@@ -111,7 +114,7 @@ class _UtcIsoDateTimeField(IsoDateTimeField):
         if parsed is None:
             return None
         try:
-            utc = parsed.astimezone(dt_timezone.utc)
+            utc = parsed.astimezone(UTC)
         except (OverflowError, ValueError):
             raise forms.ValidationError("Enter a date-time between the years 1 and 9999.", code="invalid") from None
         if not 1 < utc.year < 9999:

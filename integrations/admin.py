@@ -31,8 +31,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     list_select_related = ["service_account", "token", "actor"]
     readonly_fields = [
-        "at", "actor", "service_account", "token", "actor_label", "method", "path", "action",
-        "object_type", "object_id", "status_code", "changes", "request_id",
+        "at",
+        "actor",
+        "service_account",
+        "token",
+        "actor_label",
+        "method",
+        "path",
+        "action",
+        "object_type",
+        "object_id",
+        "status_code",
+        "changes",
+        "request_id",
     ]
 
 
@@ -40,7 +51,8 @@ def secret_once_response(request, *, title, intro, secrets, back_url):
     """Show a new secret once, in this answer only: never in the messages cookie, never stored
     anywhere the browser could show it again (no-store)."""
     response = TemplateResponse(
-        request, "admin/secret_once.html",
+        request,
+        "admin/secret_once.html",
         {**admin.site.each_context(request), "title": title, "intro": intro, "secrets": secrets, "back_url": back_url},
     )
     response["Cache-Control"] = "no-store"
@@ -96,36 +108,60 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         return secret_once_response(
-            request, title="Signing secret", intro=f"The signing secret for {obj.url}:",
+            request,
+            title="Signing secret",
+            intro=f"The signing secret for {obj.url}:",
             secrets=[{"label": obj.url, "value": obj.secret}],
             back_url=reverse("admin:integrations_webhookendpoint_changelist"),
         )
 
-    @admin.action(description="Rotate the signing secret (the old one keeps signing during the overlap)", permissions=["change"])
+    @admin.action(
+        description="Rotate the signing secret (the old one keeps signing during the overlap)", permissions=["change"]
+    )
     def rotate_secret(self, request, queryset):
         secrets = []
         for endpoint in queryset:
             secret = webhooks.endpoint_rotate_secret(endpoint=endpoint)
             secrets.append({"label": endpoint.url, "value": secret})
         return secret_once_response(
-            request, title="New signing secrets",
+            request,
+            title="New signing secrets",
             intro="The previous secrets also sign during the overlap (WEBHOOK_SECRET_OVERLAP_HOURS).",
-            secrets=secrets, back_url=reverse("admin:integrations_webhookendpoint_changelist"),
+            secrets=secrets,
+            back_url=reverse("admin:integrations_webhookendpoint_changelist"),
         )
 
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "event_type", "endpoint", "status", "attempts", "last_response_code", "duration_ms",
-        "last_attempt_at", "next_attempt_at",
+        "id",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_response_code",
+        "duration_ms",
+        "last_attempt_at",
+        "next_attempt_at",
     ]
     list_filter = ["status", "endpoint", "event__type"]
     search_fields = ["event__id", "endpoint__url", "last_error"]
     list_select_related = ["event", "endpoint"]
     readonly_fields = [
-        "event", "endpoint", "replay_of", "status", "attempts", "next_attempt_at", "last_attempt_at",
-        "last_response_code", "last_error", "duration_ms", "delivered_at", "created_at", "body",
+        "event",
+        "endpoint",
+        "replay_of",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "last_response_code",
+        "last_error",
+        "duration_ms",
+        "delivered_at",
+        "created_at",
+        "body",
     ]
     actions = ["replay"]
 

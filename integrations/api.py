@@ -51,7 +51,9 @@ class HasActionPermission(permissions.BasePermission):
     hold them through the HR group.
     """
 
-    message = "This needs an HR service token with the right scope (hr:read to read, hr:write to change) or an HR employee."
+    message = (
+        "This needs an HR service token with the right scope (hr:read to read, hr:write to change) or an HR employee."
+    )
 
     def has_permission(self, request, view):
         user = request.user
@@ -76,7 +78,9 @@ def _invalid_rows(errors, total):
 EMPLOYEE_ID_PARAMETER = OpenApiParameter(
     "employee_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The HRIS identifier of the employee."
 )
-CODE_PARAMETER = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The org unit's code (a slug).")
+CODE_PARAMETER = OpenApiParameter(
+    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The org unit's code (a slug)."
+)
 
 EMPLOYEE_RECORD_EXAMPLE = OpenApiExample(
     "An employee from the HRIS",
@@ -93,7 +97,9 @@ EMPLOYEE_RECORD_EXAMPLE = OpenApiExample(
     request_only=True,
 )
 LEAVER_EXAMPLE = OpenApiExample(
-    "A leaver", value={"email": "tom.baker@example.com", "full_name": "Tom Baker", "is_active": False}, request_only=True
+    "A leaver",
+    value={"email": "tom.baker@example.com", "full_name": "Tom Baker", "is_active": False},
+    request_only=True,
 )
 
 
@@ -142,16 +148,32 @@ class EmployeeByEmployeeIdView(APIView):
         OpenApiExample(
             "Two rows",
             value=[
-                {"employee_id": "E100231", "email": "priya.natarajan@example.com", "full_name": "Priya Natarajan",
-                 "division": "finance", "location": "berlin", "is_active": True},
-                {"employee_id": "E100877", "email": "lena.fischer@example.com", "full_name": "Lena Fischer",
-                 "title": "Senior Data Analyst", "division": "finance", "location": "berlin",
-                 "manager_employee_id": "E100231"},
+                {
+                    "employee_id": "E100231",
+                    "email": "priya.natarajan@example.com",
+                    "full_name": "Priya Natarajan",
+                    "division": "finance",
+                    "location": "berlin",
+                    "is_active": True,
+                },
+                {
+                    "employee_id": "E100877",
+                    "email": "lena.fischer@example.com",
+                    "full_name": "Lena Fischer",
+                    "title": "Senior Data Analyst",
+                    "division": "finance",
+                    "location": "berlin",
+                    "manager_employee_id": "E100231",
+                },
             ],
             request_only=True,
         )
     ],
-    responses={200: BulkReportSerializer, 400: BulkErrorSerializer, **{k: v for k, v in ERROR_RESPONSES.items() if k != 400}},
+    responses={
+        200: BulkReportSerializer,
+        400: BulkErrorSerializer,
+        **{k: v for k, v in ERROR_RESPONSES.items() if k != 400},
+    },
 )
 class EmployeeBulkView(APIView):
     permission_classes = [CanProvision]
@@ -163,7 +185,11 @@ class EmployeeBulkView(APIView):
             raise ValidationError({"non_field_errors": ["Send a JSON array of employees."]})
         if len(rows) > settings.EMPLOYEES_BULK_MAX_ROWS:
             raise ValidationError(
-                {"non_field_errors": [f"Send at most {settings.EMPLOYEES_BULK_MAX_ROWS} rows per request ({len(rows)} sent)."]}
+                {
+                    "non_field_errors": [
+                        f"Send at most {settings.EMPLOYEES_BULK_MAX_ROWS} rows per request ({len(rows)} sent)."
+                    ]
+                }
             )
         try:
             outcomes = employees_import(rows, by=request.user)
@@ -192,7 +218,9 @@ class _OrgUnitByCodeView(APIView):
         unit, outcome, changes = org_unit_upsert(model=self.model, code=code, name=serializer.validated_data["name"])
         verb = "create" if outcome == "created" else "update"
         audit.note(request, action=f"{self.audit_object_type}.{verb}", object_id=unit.pk, changes=changes)
-        return Response(self.output(unit).data, status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
+        return Response(
+            self.output(unit).data, status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
+        )
 
 
 def _org_unit_schema(kind, serializer, example_code, example_name):
@@ -229,7 +257,9 @@ class NewestFirstPagination(CursorPagination):
 
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.NumberFilter(field_name="actor_id", help_text="The employee's id.")
-    service_account = django_filters.CharFilter(field_name="service_account__name", help_text="The service account's name.")
+    service_account = django_filters.CharFilter(
+        field_name="service_account__name", help_text="The service account's name."
+    )
     action = django_filters.CharFilter(help_text='e.g. "employee.update".')
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
@@ -246,7 +276,9 @@ class AuditEventFilter(django_filters.FilterSet):
         description="Newest first. Every successful POST, PUT, PATCH and DELETE under /api/v1/ appears here.",
         responses={200: AuditEventSerializer(many=True), **ERROR_RESPONSES},
     ),
-    retrieve=extend_schema(summary="One audit event (scope hr:read or HR)", responses={200: AuditEventSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(
+        summary="One audit event (scope hr:read or HR)", responses={200: AuditEventSerializer, **ERROR_RESPONSES}
+    ),
 )
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
@@ -264,7 +296,13 @@ WEBHOOK_EXAMPLE = OpenApiExample(
     value={
         "url": "https://ats.example.com/hooks/referral-board",
         "description": "Greenhouse bridge",
-        "events": ["opening.created", "opening.updated", "opening.closed", "referral.created", "referral.status_changed"],
+        "events": [
+            "opening.created",
+            "opening.updated",
+            "opening.closed",
+            "referral.created",
+            "referral.status_changed",
+        ],
     },
     request_only=True,
 )
@@ -272,8 +310,14 @@ WEBHOOK_PATCH_EXAMPLE = OpenApiExample("Pause deliveries", value={"is_active": F
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Webhook endpoints (scope hr:read or HR)", responses={200: WebhookEndpointSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(summary="A webhook endpoint (scope hr:read or HR)", responses={200: WebhookEndpointSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(
+        summary="Webhook endpoints (scope hr:read or HR)",
+        responses={200: WebhookEndpointSerializer(many=True), **ERROR_RESPONSES},
+    ),
+    retrieve=extend_schema(
+        summary="A webhook endpoint (scope hr:read or HR)",
+        responses={200: WebhookEndpointSerializer, **ERROR_RESPONSES},
+    ),
     create=extend_schema(
         summary="Subscribe an endpoint to events (scope hr:write)",
         description="The answer carries the signing `secret`, shown only this once.",
@@ -285,7 +329,10 @@ WEBHOOK_PATCH_EXAMPLE = OpenApiExample("Pause deliveries", value={"is_active": F
         examples=[WEBHOOK_PATCH_EXAMPLE],
         responses={200: WebhookEndpointSerializer, **ERROR_RESPONSES},
     ),
-    destroy=extend_schema(summary="Delete a webhook endpoint and its delivery log (scope hr:write)", responses={204: None, **ERROR_RESPONSES}),
+    destroy=extend_schema(
+        summary="Delete a webhook endpoint and its delivery log (scope hr:write)",
+        responses={204: None, **ERROR_RESPONSES},
+    ),
 )
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
     serializer_class = WebhookEndpointSerializer
@@ -311,7 +358,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         return Response(WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        serializer.instance = webhooks.endpoint_update(endpoint=serializer.instance, by=self.request.user, **serializer.validated_data)
+        serializer.instance = webhooks.endpoint_update(
+            endpoint=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(
         summary="Rotate the signing secret (scope hr:write)",
@@ -333,7 +382,12 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         summary="The delivery log of an endpoint (scope hr:read or HR)",
         description="Newest first: each event sent (or to be sent) to this endpoint, its attempts and the last answer.",
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=WebhookDelivery.Status.values, description="Only deliveries in this status.")
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=WebhookDelivery.Status.values,
+                description="Only deliveries in this status.",
+            )
         ],
         responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},
     )
@@ -365,8 +419,13 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
             # A replay answers the event itself: only for a caller who may read that kind of event.
             raise PermissionDenied(problem)
         replay = webhooks.delivery_replay(delivery=delivery)
-        audit.note(request, action="webhook_delivery.replay", object_type="webhook_delivery", object_id=replay.pk,
-                   changes={"replay_of": delivery.pk, "event": str(delivery.event_id)})
+        audit.note(
+            request,
+            action="webhook_delivery.replay",
+            object_type="webhook_delivery",
+            object_id=replay.pk,
+            changes={"replay_of": delivery.pk, "event": str(delivery.event_id)},
+        )
         replay = WebhookDelivery.objects.select_related("event").get(pk=replay.pk)
         return Response(WebhookDeliverySerializer(replay).data, status=status.HTTP_201_CREATED)
 
@@ -385,7 +444,11 @@ def urlpatterns():
     router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
     return [
         path("employees/bulk/", EmployeeBulkView.as_view(), name="employee-bulk"),
-        path("employees/by-employee-id/<str:employee_id>/", EmployeeByEmployeeIdView.as_view(), name="employee-by-employee-id"),
+        path(
+            "employees/by-employee-id/<str:employee_id>/",
+            EmployeeByEmployeeIdView.as_view(),
+            name="employee-by-employee-id",
+        ),
         path("divisions/by-code/<str:code>/", DivisionByCodeView.as_view(), name="division-by-code"),
         path("locations/by-code/<str:code>/", LocationByCodeView.as_view(), name="location-by-code"),
         *router.urls,

@@ -28,10 +28,19 @@ from .models import AuditEvent
 SENSITIVE = frozenset({"password", "key_hash", "secret", "previous_secret", "token", "plain_token"})
 # Personal free text: a candidate's data, notes between people, comments. The audit log keeps that
 # such a field was sent or changed, never its words, so erasing a candidate erases them everywhere.
-PERSONAL_TEXT = frozenset({
-    "candidate_name", "candidate_phone", "candidate_profile_url", "relationship", "why_fit", "note",
-    "decline_reason", "comment", "message",
-})
+PERSONAL_TEXT = frozenset(
+    {
+        "candidate_name",
+        "candidate_phone",
+        "candidate_profile_url",
+        "relationship",
+        "why_fit",
+        "note",
+        "decline_reason",
+        "comment",
+        "message",
+    }
+)
 # Personal values whose equality matters (the same candidate twice): kept as a salted hash.
 PERSONAL_HASHED = frozenset({"candidate_email"})
 REDACTED = "(personal data, not recorded)"
@@ -143,10 +152,14 @@ class Target:
         initkwargs = getattr(view_func, "initkwargs", {}) or {}
         actions = getattr(view_func, "actions", None) or {}
         self.object_type = (
-            getattr(view_class, "audit_object_type", None)
-            or initkwargs.get("basename")
-            or (self.model._meta.verbose_name if self.model else "")
-        ).replace("-", "_").replace(" ", "_")
+            (
+                getattr(view_class, "audit_object_type", None)
+                or initkwargs.get("basename")
+                or (self.model._meta.verbose_name if self.model else "")
+            )
+            .replace("-", "_")
+            .replace(" ", "_")
+        )
         view_action = actions.get(method.lower())
         self.verb = VERBS.get(view_action, view_action) if view_action else METHOD_VERBS.get(method, method.lower())
         self.lookup = None

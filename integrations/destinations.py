@@ -12,7 +12,6 @@ resolves to a public address for the check and to an internal one for the connec
 rebinding) cannot slip through between the two.
 """
 
-import http.client
 import ipaddress
 import socket
 import urllib.request
@@ -126,5 +125,3 @@ class _PinnedHTTPSHandler(_Pinning, urllib.request.HTTPSHandler):
 def pinned_opener(address, *extra_handlers):
     """A urllib opener that connects only to `address`, whatever the URL's name resolves to now."""
     return urllib.request.build_opener(_PinnedHTTPHandler(address), _PinnedHTTPSHandler(address), *extra_handlers)
-
-

@@ -167,7 +167,11 @@ def replay_refusal(request, record):
     except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed) as error:
         return 401, error.default_code, str(error.detail)
     except (exceptions.PermissionDenied, DjangoPermissionDenied) as error:
-        return 403, "permission_denied", str(getattr(error, "detail", "") or "You do not have permission to perform this action.")
+        return (
+            403,
+            "permission_denied",
+            str(getattr(error, "detail", "") or "You do not have permission to perform this action."),
+        )
     return None
 
 

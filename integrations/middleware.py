@@ -53,8 +53,14 @@ class ApiMiddleware:
             body = request.body  # read once here: the cap applies, and the body is fingerprinted
         except RequestDataTooBig:
             return error(
-                413, "request_too_large", "The request body is too large.",
-                {"non_field_errors": ["Send at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes; split a bulk request into several."]},
+                413,
+                "request_too_large",
+                "The request body is too large.",
+                {
+                    "non_field_errors": [
+                        "Send at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes; split a bulk request into several."
+                    ]
+                },
             )
         if not request.path.startswith(API_V1_PREFIX):
             return self.get_response(request)
@@ -64,7 +70,9 @@ class ApiMiddleware:
             if key is not None and request.method in idempotency.METHODS:
                 problem = idempotency.key_problem(key)
                 if problem:
-                    return error(400, "invalid", "The Idempotency-Key header is invalid.", {idempotency.HEADER: [problem]})
+                    return error(
+                        400, "invalid", "The Idempotency-Key header is invalid.", {idempotency.HEADER: [problem]}
+                    )
                 principal = idempotency.request_principal(request)
                 if principal is not None:
                     outcome, record = idempotency.idempotency_begin(
@@ -103,11 +111,20 @@ class ApiMiddleware:
                 f"This key was already used for another request ({record.method} {record.path} with a different "
                 "body). Use a new key for a new request."
             )
-            return error(422, "idempotency_key_reused", "The Idempotency-Key was used for a different request.",
-                         {idempotency.HEADER: [message]})
+            return error(
+                422,
+                "idempotency_key_reused",
+                "The Idempotency-Key was used for a different request.",
+                {idempotency.HEADER: [message]},
+            )
         if outcome == idempotency.IN_PROGRESS:
-            return error(409, "idempotency_key_in_progress", "A request with this Idempotency-Key is still running.",
-                         {idempotency.HEADER: ["Retry in a moment to get its answer."]}, {"Retry-After": "1"})
+            return error(
+                409,
+                "idempotency_key_in_progress",
+                "A request with this Idempotency-Key is still running.",
+                {idempotency.HEADER: ["Retry in a moment to get its answer."]},
+                {"Retry-After": "1"},
+            )
         replay = HttpResponse(record.response_body, status=record.status_code, content_type=record.content_type or None)
         replay["Idempotent-Replayed"] = "true"
         return replay

@@ -34,9 +34,7 @@ def validate_event_types(value):
         raise ValidationError("Choose at least one event type.")
     unknown = sorted(set(value) - set(EVENT_TYPES))
     if unknown:
-        raise ValidationError(
-            f"Unknown event type(s): {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}."
-        )
+        raise ValidationError(f"Unknown event type(s): {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.")
 
 
 class AuditEvent(models.Model):
@@ -48,7 +46,11 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The employee who made the change (personal token or portal session).",
     )
     service_account = models.ForeignKey(
@@ -63,7 +65,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=100, blank=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     changes = models.JSONField(
-        default=dict, blank=True, encoder=DjangoJSONEncoder,
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
         help_text="For an update {field: [old, new]}; otherwise the payload that was accepted.",
     )
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -132,7 +136,11 @@ class WebhookEndpoint(models.Model):
         "accounts.ServiceAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_with_token = models.ForeignKey(
-        "accounts.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "accounts.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The service token that subscribed: its scope must still read each event type when it is sent.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -179,7 +187,9 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(
-        null=True, blank=True, default=timezone.now,
+        null=True,
+        blank=True,
+        default=timezone.now,
         help_text="When it is due (or, while an attempt runs, when it may be taken over). Empty once done.",
     )
     last_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -193,9 +203,7 @@ class WebhookDelivery(models.Model):
         ordering = ["-id"]
         verbose_name_plural = "webhook deliveries"
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due_idx"
-            ),
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due_idx"),
         ]
 
     def __str__(self):

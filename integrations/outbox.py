@@ -33,7 +33,10 @@ def emit(event_type, payload):
         event = OutboxEvent.objects.create(type=event_type, payload=payload)
         endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.subscribes_to(event_type)]
         deliveries = WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=event.created_at) for endpoint in endpoints]
+            [
+                WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=event.created_at)
+                for endpoint in endpoints
+            ]
         )
     if deliveries:
         from .webhooks import enqueue_deliveries

@@ -79,18 +79,26 @@ class _Lookups:
         ids = {r["employee_id"] for r in rows}
         manager_ids = {r.get("manager_employee_id") for r in rows if r.get("manager_employee_id")}
         emails = {r["email"] for r in rows}
-        self.divisions = {d.code: d for d in Division.objects.filter(code__in={r.get("division") for r in rows} - {None, ""})}
-        self.locations = {loc.code: loc for loc in Location.objects.filter(code__in={r.get("location") for r in rows} - {None, ""})}
+        self.divisions = {
+            d.code: d for d in Division.objects.filter(code__in={r.get("division") for r in rows} - {None, ""})
+        }
+        self.locations = {
+            loc.code: loc for loc in Location.objects.filter(code__in={r.get("location") for r in rows} - {None, ""})
+        }
         users = User.objects.select_related("division", "location", "manager")
         self.by_employee_id = {u.employee_id: u for u in users.filter(employee_id__in=ids | manager_ids)}
-        self.by_email = {u.email.lower(): u for u in users.annotate(email_ci=Lower("email")).filter(email_ci__in=emails)}
+        self.by_email = {
+            u.email.lower(): u for u in users.annotate(email_ci=Lower("email")).filter(email_ci__in=emails)
+        }
 
 
 def _row_errors(index, row, lookups, seen_ids, seen_emails, batch_ids, by):
     errors = {}
     employee_id, email = row["employee_id"], row["email"]
     if employee_id in seen_ids:
-        errors["employee_id"] = [f"Employee id “{employee_id}” appears twice in this request (rows {seen_ids[employee_id]} and {index})."]
+        errors["employee_id"] = [
+            f"Employee id “{employee_id}” appears twice in this request (rows {seen_ids[employee_id]} and {index})."
+        ]
     if email in seen_emails:
         errors["email"] = [f"{email} appears twice in this request (rows {seen_emails[email]} and {index})."]
     current = lookups.by_employee_id.get(employee_id)
@@ -100,7 +108,9 @@ def _row_errors(index, row, lookups, seen_ids, seen_emails, batch_ids, by):
         errors.setdefault("email", []).append(
             f"{email} already belongs to another employee ({holder}); one address cannot move to employee id “{employee_id}”."
         )
-    errors.update(invisible_control_errors(**{name: row[name] for name in ("full_name", "title", "job_function") if name in row}))
+    errors.update(
+        invisible_control_errors(**{name: row[name] for name in ("full_name", "title", "job_function") if name in row})
+    )
     for name, known in (("division", lookups.divisions), ("location", lookups.locations)):
         code = row.get(name)
         if code and code not in known:
@@ -197,7 +207,9 @@ def employees_import(raw_rows, *, by=None):
             rows.append(dict(serializer.validated_data))
         else:
             rows.append(None)
-            errors[index] = {name: [str(m) for m in messages] for name, messages in _as_field_errors(serializer.errors).items()}
+            errors[index] = {
+                name: [str(m) for m in messages] for name, messages in _as_field_errors(serializer.errors).items()
+            }
     rule_errors, _lookups = employees_check(rows, by=by)
     for index, row_errors in rule_errors.items():
         errors.setdefault(index, {}).update(row_errors)
@@ -237,12 +249,23 @@ def employees_upsert(rows, *, by=None):
                 if outcome.employee.manager_id != (manager.pk if manager else None):
                     old = outcome.employee.manager
                     employee_update(employee=outcome.employee, manager=manager)
-                    outcome.changes["manager_employee_id"] = [_label(old) if old else None, _label(manager) if manager else None]
+                    outcome.changes["manager_employee_id"] = [
+                        _label(old) if old else None,
+                        _label(manager) if manager else None,
+                    ]
                     if outcome.outcome == "unchanged":
                         outcome.outcome = "updated"
     except IntegrityError:
         # Another request took an email or employee id between the check and the write.
-        raise ProvisioningError({0: {"non_field_errors": ["Another change to the same employees happened at the same time; send the request again."]}}) from None
+        raise ProvisioningError(
+            {
+                0: {
+                    "non_field_errors": [
+                        "Another change to the same employees happened at the same time; send the request again."
+                    ]
+                }
+            }
+        ) from None
     return outcomes
 
 
@@ -339,7 +362,9 @@ def read_employee_csv(text):
                 f"column {len(header) + 1} has no name."
             )
         # A short row leaves its last columns empty, as before (spreadsheets drop trailing commas).
-        row = {key: value.strip() for key, value in zip(header, values + [""] * (len(header) - len(values)))}
+        row = {
+            key: value.strip() for key, value in zip(header, values + [""] * (len(header) - len(values)), strict=False)
+        }
         for name in ("division", "location", "manager_employee_id"):
             row[name] = row[name] or None
         if not row["is_active"]:

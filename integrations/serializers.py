@@ -23,7 +23,10 @@ class EmployeeRecordSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=32, allow_null=True, allow_blank=True, required=False, help_text="Location code; null for none."
     )
     manager_employee_id = serializers.CharField(
-        max_length=64, allow_null=True, allow_blank=True, required=False,
+        max_length=64,
+        allow_null=True,
+        allow_blank=True,
+        required=False,
         help_text="The manager's employee id (HRIS identifier); null for none.",
     )
     is_active = serializers.BooleanField(required=False, help_text="false deactivates: no sign-in, tokens revoked.")
@@ -73,7 +76,7 @@ class BulkErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     fields = FieldErrorsField(
         help_text='Keyed by row index, e.g. {"3": {"division": ["Unknown division code “xx”."]}}; '
-        'non_field_errors when the body itself is refused (not an array, too many rows).',
+        "non_field_errors when the body itself is refused (not an array, too many rows).",
     )
 
 
@@ -86,16 +89,33 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="The employee (id), for a personal token or session; null otherwise."
     )
     service_account = serializers.SlugRelatedField(
-        slug_field="name", read_only=True, allow_null=True, help_text="The service account's name; null for an employee."
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="The service account's name; null for an employee.",
     )
     token = serializers.SerializerMethodField(help_text="The token's prefix, e.g. rb_AbC123.")
-    changes = serializers.JSONField(read_only=True, help_text="{field: [old, new]} for an update; else the accepted payload.")
+    changes = serializers.JSONField(
+        read_only=True, help_text="{field: [old, new]} for an update; else the accepted payload."
+    )
 
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "at", "actor", "service_account", "token", "actor_label", "method", "path", "action",
-            "object_type", "object_id", "status_code", "changes", "request_id",
+            "id",
+            "at",
+            "actor",
+            "service_account",
+            "token",
+            "actor_label",
+            "method",
+            "path",
+            "action",
+            "object_type",
+            "object_id",
+            "status_code",
+            "changes",
+            "request_id",
         ]
         read_only_fields = fields
 
@@ -108,17 +128,29 @@ class WebhookEndpointSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         max_length=500, validators=[webhook_url_validator], help_text="Where events are POSTed: http:// or https://."
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(EVENT_TYPES)), allow_empty=False,
+        child=serializers.ChoiceField(choices=list(EVENT_TYPES)),
+        allow_empty=False,
         help_text="Event types to receive: " + ", ".join(EVENT_TYPES) + ".",
     )
     secret_rotating_until = serializers.DateTimeField(
-        source="previous_secret_expires_at", read_only=True, allow_null=True,
+        source="previous_secret_expires_at",
+        read_only=True,
+        allow_null=True,
         help_text="While set and in the future, deliveries also carry a signature with the previous secret.",
     )
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "description", "events", "is_active", "secret_rotating_until", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "description",
+            "events",
+            "is_active",
+            "secret_rotating_until",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "secret_rotating_until", "created_at", "updated_at"]
 
     def validate_events(self, value):
@@ -147,7 +179,17 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
-            "id", "event", "status", "attempts", "next_attempt_at", "last_attempt_at", "last_response_code",
-            "last_error", "duration_ms", "delivered_at", "created_at", "replay_of",
+            "id",
+            "event",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_response_code",
+            "last_error",
+            "duration_ms",
+            "delivered_at",
+            "created_at",
+            "replay_of",
         ]
         read_only_fields = fields

@@ -25,7 +25,9 @@ class ApiRateThrottle(BaseThrottle):
         return f"ip:{self.get_ident(request)}"
 
     def allow_request(self, request, view):
-        allowed, self.retry_after = rate_hit(f"api:{self.ident_of(request)}", limit=settings.API_RATE_PER_MINUTE, seconds=60)
+        allowed, self.retry_after = rate_hit(
+            f"api:{self.ident_of(request)}", limit=settings.API_RATE_PER_MINUTE, seconds=60
+        )
         return allowed
 
     def wait(self):

@@ -68,7 +68,9 @@ def subscription_problem(principal, events):
     """
     missing = sorted(e for e in events if not principal.has_perm(event_read_permission(e)))
     if missing:
-        return f"Receiving {', '.join(missing)} needs the read scope of those events (hr:read or hr, or an HR employee)."
+        return (
+            f"Receiving {', '.join(missing)} needs the read scope of those events (hr:read or hr, or an HR employee)."
+        )
     return None
 
 
@@ -145,7 +147,12 @@ def signature_header(endpoint, timestamp, body, *, now=None):
 
 def event_body(event):
     """The JSON body of every delivery of `event`: {id, type, created_at, data}, compact, as bytes."""
-    document = {"id": str(event.id), "type": event.type, "created_at": event.created_at.isoformat(), "data": event.payload}
+    document = {
+        "id": str(event.id),
+        "type": event.type,
+        "created_at": event.created_at.isoformat(),
+        "data": event.payload,
+    }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -189,9 +196,9 @@ def _post(url, body, headers):
 def _claim(delivery_id, now):
     """Take the delivery if it is pending and due; False if it is done, not due, or taken."""
     return bool(
-        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).update(
-            next_attempt_at=now + _lease(), last_attempt_at=now
-        )
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+        ).update(next_attempt_at=now + _lease(), last_attempt_at=now)
     )
 
 
@@ -250,8 +257,14 @@ def delivery_attempt(delivery_id):
             delivery.next_attempt_at = finished + BACKOFF[attempt_number - 1]
     delivery.save(
         update_fields=[
-            "status", "attempts", "last_response_code", "duration_ms", "last_attempt_at",
-            "delivered_at", "next_attempt_at", "last_error",
+            "status",
+            "attempts",
+            "last_response_code",
+            "duration_ms",
+            "last_attempt_at",
+            "delivered_at",
+            "next_attempt_at",
+            "last_error",
         ]
     )
     if delivery.status == WebhookDelivery.Status.PENDING:
@@ -311,7 +324,10 @@ def delivery_replay(*, delivery):
     so a receiver that already has it can recognise it). Returns the new delivery."""
     with transaction.atomic():
         replay = WebhookDelivery.objects.create(
-            event_id=delivery.event_id, endpoint_id=delivery.endpoint_id, replay_of=delivery, next_attempt_at=timezone.now()
+            event_id=delivery.event_id,
+            endpoint_id=delivery.endpoint_id,
+            replay_of=delivery,
+            next_attempt_at=timezone.now(),
         )
     transaction.on_commit(lambda: _enqueue(replay.pk))
     return replay

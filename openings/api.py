@@ -1,6 +1,6 @@
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Q, Prefetch
+from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -50,8 +50,12 @@ OPENING_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Openings the caller may see", responses={200: OpeningSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(summary="An opening the caller may see", responses={200: OpeningSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(
+        summary="Openings the caller may see", responses={200: OpeningSerializer(many=True), **ERROR_RESPONSES}
+    ),
+    retrieve=extend_schema(
+        summary="An opening the caller may see", responses={200: OpeningSerializer, **ERROR_RESPONSES}
+    ),
     create=extend_schema(
         summary="Post an opening (posted_by is the caller)",
         examples=[OPENING_EXAMPLE],
@@ -62,7 +66,9 @@ OPENING_EXAMPLE = OpenApiExample(
         description="Status moves draft→open, open→closed, closed→open. Others get 404 if they cannot see it, 403 if they can.",
         examples=[
             OpenApiExample("Close it", value={"status": "closed"}, request_only=True),
-            OpenApiExample("Widen the audience", value={"visibility": "extended", "closes_on": "2026-12-31"}, request_only=True),
+            OpenApiExample(
+                "Widen the audience", value={"visibility": "extended", "closes_on": "2026-12-31"}, request_only=True
+            ),
         ],
         responses={200: OpeningSerializer, **ERROR_RESPONSES},
     ),

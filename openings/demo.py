@@ -40,7 +40,9 @@ def seed_openings(rng, company, stdout, *, per_employee=0.2):
         (company.personas["kenji.tanaka"], Opening.Visibility.NETWORK, Opening.Status.OPEN),
         (company.personas["sofia.rossi"], Opening.Visibility.EXTENDED, Opening.Status.OPEN),
     ]
-    visibilities = [Opening.Visibility.NETWORK] * 5 + [Opening.Visibility.EXTENDED] * 3 + [Opening.Visibility.COMPANY] * 2
+    visibilities = (
+        [Opening.Visibility.NETWORK] * 5 + [Opening.Visibility.EXTENDED] * 3 + [Opening.Visibility.COMPANY] * 2
+    )
     for index in range(total):
         if index < len(persona_posts):
             poster_id, visibility, status = persona_posts[index]
@@ -48,7 +50,9 @@ def seed_openings(rng, company, stdout, *, per_employee=0.2):
             poster_id = rng.choice(posters)
             visibility = rng.choice(visibilities)
             roll = rng.random()
-            status = Opening.Status.OPEN if roll < 0.4 else Opening.Status.CLOSED if roll < 0.85 else Opening.Status.DRAFT
+            status = (
+                Opening.Status.OPEN if roll < 0.4 else Opening.Status.CLOSED if roll < 0.85 else Opening.Status.DRAFT
+            )
         poster = users[poster_id]
         function = poster.job_function or "Operations"
         level = rng.choice(["", "Senior ", "Lead ", "Junior "])
@@ -66,7 +70,9 @@ def seed_openings(rng, company, stdout, *, per_employee=0.2):
                 title=title,
                 description=description,
                 division_id=poster.division_id,
-                location_id=poster.location_id if rng.random() < 0.8 else rng.choice(list(company.location_of.values())),
+                location_id=poster.location_id
+                if rng.random() < 0.8
+                else rng.choice(list(company.location_of.values())),
                 employment_type=rng.choice(["full_time"] * 8 + ["part_time", "contract"]),
                 work_arrangement=rng.choice(["on_site", "hybrid", "hybrid", "remote"]),
                 referral_bonus_amount=rng.choice([1000, 1500, 2000, 3000]) if bonus else None,
@@ -82,7 +88,9 @@ def seed_openings(rng, company, stdout, *, per_employee=0.2):
     # A few openings hidden from one member of the poster's own team (the person being replaced).
     team_of_manager = {team[0]: team for team in company.teams}
     exclusions = []
-    for opening in Opening.objects.filter(posted_by_id__in=list(team_of_manager)).only("id", "posted_by_id")[: max(3, total // 20)]:
+    for opening in Opening.objects.filter(posted_by_id__in=list(team_of_manager)).only("id", "posted_by_id")[
+        : max(3, total // 20)
+    ]:
         team = team_of_manager[opening.posted_by_id]
         if len(team) > 2:
             exclusions.append(OpeningExclusion(opening_id=opening.id, user_id=rng.choice(team[1:])))

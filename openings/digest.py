@@ -101,13 +101,17 @@ class Digest:
         if self.requests:
             parts.append(f"{len(self.requests)} connection request{'s' if len(self.requests) != 1 else ''}")
         if self.referral_updates:
-            parts.append(f"{len(self.referral_updates)} referral update{'s' if len(self.referral_updates) != 1 else ''}")
+            parts.append(
+                f"{len(self.referral_updates)} referral update{'s' if len(self.referral_updates) != 1 else ''}"
+            )
         return "Your week: " + " and ".join(parts)
 
 
 def new_openings(as_of):
     """Open openings first opened in the week before `as_of` (for everyone; filtered per viewer)."""
-    return Opening.objects.open().filter(opened_at__gt=as_of - WINDOW, opened_at__lte=as_of).order_by("-opened_at", "-id")
+    return (
+        Opening.objects.open().filter(opened_at__gt=as_of - WINDOW, opened_at__lte=as_of).order_by("-opened_at", "-id")
+    )
 
 
 def build_digests(users, *, week, as_of=None):
@@ -129,7 +133,9 @@ def build_digests(users, *, week, as_of=None):
     )
     requests = {}
     for request in (
-        ConnectionRequest.objects.filter(recipient_id__in=ids, status=ConnectionRequest.Status.PENDING, sender__is_active=True)
+        ConnectionRequest.objects.filter(
+            recipient_id__in=ids, status=ConnectionRequest.Status.PENDING, sender__is_active=True
+        )
         .select_related("sender", "sender__division", "sender__location")
         .order_by("-created_at")
     ):
@@ -160,7 +166,9 @@ def _referral_updates(user_ids, as_of):
         return {}
     updates = {}
     rows = (
-        Referral.objects.filter(referrer_id__in=user_ids, status_changed_at__gt=as_of - WINDOW, status_changed_at__lte=as_of)
+        Referral.objects.filter(
+            referrer_id__in=user_ids, status_changed_at__gt=as_of - WINDOW, status_changed_at__lte=as_of
+        )
         .select_related("opening")
         .order_by("-status_changed_at")
     )
@@ -193,7 +201,9 @@ def user_from_unsubscribe_token(token):
     UNSUBSCRIBE_LINK_MAX_AGE_DAYS (signed tokens carry their time), or names an employee who is no
     longer active: a leaver's old emails change nothing."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=dt.timedelta(days=settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS))
+        data = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=dt.timedelta(days=settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS)
+        )
     except signing.BadSignature:  # SignatureExpired included
         return None
     return User.objects.active().filter(pk=data.get("u")).first() if isinstance(data, dict) else None
@@ -233,7 +243,13 @@ class RunStats:
     failures: list = field(default_factory=list)
 
     def as_result(self):
-        return {"sent": self.sent, "empty": self.empty, "skipped": self.skipped, "held": self.held, "failed": self.failed}
+        return {
+            "sent": self.sent,
+            "empty": self.empty,
+            "skipped": self.skipped,
+            "held": self.held,
+            "failed": self.failed,
+        }
 
 
 class DigestIncomplete(Exception):
@@ -252,9 +268,12 @@ def _claim(users, week, holder):
     row whose lease ran out (its run died) or whose send failed is taken again.
     """
     DigestDelivery.objects.bulk_create(
-        [DigestDelivery(user_id=u.pk, week=week, status=DigestDelivery.Status.PENDING) for u in users], ignore_conflicts=True
+        [DigestDelivery(user_id=u.pk, week=week, status=DigestDelivery.Status.PENDING) for u in users],
+        ignore_conflicts=True,
     )
-    due = DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users]).exclude(status=DigestDelivery.Status.SENT)
+    due = DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users]).exclude(
+        status=DigestDelivery.Status.SENT
+    )
     ids = leases.claim(due, holder=holder, status=DigestDelivery.Status.CLAIMED, attempts=F("attempts") + 1, error="")
     return dict(DigestDelivery.objects.filter(pk__in=ids).values_list("user_id", "pk"))
 
@@ -278,8 +297,9 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
         stats.skipped += len(users)
         return stats
     sent = set(
-        DigestDelivery.objects.filter(week=week, user_id__in=[u.pk for u in users], status=DigestDelivery.Status.SENT)
-        .values_list("user_id", flat=True)
+        DigestDelivery.objects.filter(
+            week=week, user_id__in=[u.pk for u in users], status=DigestDelivery.Status.SENT
+        ).values_list("user_id", flat=True)
     )
     todo = [u for u in users if u.pk not in sent]
     stats.skipped += len(users) - len(todo)
@@ -307,7 +327,12 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
             message = render_digest(digest)
             message.send()  # the duplicate window: accepted by the server, "sent" not yet committed
         except Exception as error:  # noqa: BLE001 - any mail failure is recorded and retried
-            mine.update(status=DigestDelivery.Status.FAILED, holder="", lease_until=None, error=f"{type(error).__name__}: {error}"[:2000])
+            mine.update(
+                status=DigestDelivery.Status.FAILED,
+                holder="",
+                lease_until=None,
+                error=f"{type(error).__name__}: {error}"[:2000],
+            )
             stats.failed += 1
             stats.failures.append((digest.user.email, str(error)))
             renewer.done(pk)
@@ -316,11 +341,17 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
             # Interrupted (Ctrl-C, a stopping worker): the message in flight may have been
             # accepted, so its lease stays to run out; the ones not yet started are released now.
             renewer.done(pk)
-            DigestDelivery.objects.filter(pk__in=renewer.ids, holder=holder, status=DigestDelivery.Status.CLAIMED).update(
-                status=DigestDelivery.Status.PENDING, holder="", lease_until=None
-            )
+            DigestDelivery.objects.filter(
+                pk__in=renewer.ids, holder=holder, status=DigestDelivery.Status.CLAIMED
+            ).update(status=DigestDelivery.Status.PENDING, holder="", lease_until=None)
             raise
-        mine.update(status=DigestDelivery.Status.SENT, sent_at=timezone.now(), openings_count=digest.total_openings, holder="", lease_until=None)
+        mine.update(
+            status=DigestDelivery.Status.SENT,
+            sent_at=timezone.now(),
+            openings_count=digest.total_openings,
+            holder="",
+            lease_until=None,
+        )
         renewer.done(pk)
         stats.sent += 1
     return stats

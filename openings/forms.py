@@ -85,8 +85,12 @@ class AudiencePreviewForm(forms.Form):
 
 class OpeningFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    division = django_filters.ModelChoiceFilter(queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions")
-    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), to_field_name="code", empty_label="All locations")
+    division = django_filters.ModelChoiceFilter(
+        queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions"
+    )
+    location = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.all(), to_field_name="code", empty_label="All locations"
+    )
     # Labels for a viewer: "My network" would read as the viewer's own network, but it is the poster's.
     visibility = django_filters.ChoiceFilter(
         choices=[

@@ -88,6 +88,9 @@ class OpeningExclusion(models.Model):
         constraints = [models.UniqueConstraint(fields=["opening", "user"], name="opening_exclusion_unique")]
         indexes = [models.Index(fields=["user", "opening"], name="opening_exclusion_user_idx")]
 
+    def __str__(self):
+        return f"opening {self.opening_id} hidden from {self.user_id}"
+
 
 class DigestDelivery(models.Model):
     """One weekly digest for one employee: leased before sending, so each week sends it once.
@@ -107,7 +110,9 @@ class DigestDelivery(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries")
     week = models.CharField(max_length=8, help_text="ISO week, e.g. 2026-W48.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    holder = models.CharField(max_length=100, blank=True, help_text="The process sending it now (while its lease lasts).")
+    holder = models.CharField(
+        max_length=100, blank=True, help_text="The process sending it now (while its lease lasts)."
+    )
     lease_until = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -10,7 +10,9 @@ from .services import EDITABLE_FIELDS, can_manage
 class OpeningSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     division = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.all())
     location = serializers.SlugRelatedField(slug_field="code", queryset=Location.objects.all())
-    posted_by = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The poster's employee id (always the caller on POST).")
+    posted_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The poster's employee id (always the caller on POST)."
+    )
     excluded = serializers.PrimaryKeyRelatedField(
         many=True,
         required=False,

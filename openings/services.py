@@ -132,7 +132,11 @@ def opening_set_status(*, opening, by, status):
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
     if (opening.status, status) not in TRANSITIONS:
         raise ValidationError(
-            {"status": [f"A {opening.get_status_display().lower()} opening cannot become {Opening.Status(status).label.lower()}."]}
+            {
+                "status": [
+                    f"A {opening.get_status_display().lower()} opening cannot become {Opening.Status(status).label.lower()}."
+                ]
+            }
         )
     if status == Opening.Status.OPEN and opening.closes_on and opening.closes_on < timezone.localdate():
         raise ValidationError({"closes_on": ["The closing date has passed: move it before reopening."]})

@@ -20,5 +20,7 @@ def send_digest_batch(week, user_ids, dry_run=False):
 
     stats = send_batch(user_ids, week=week, dry_run=dry_run)
     if stats.failed:
-        raise DigestIncomplete(f"{stats.failed} of {len(user_ids)} digest(s) of {week} could not be sent: {stats.as_result()}")
+        raise DigestIncomplete(
+            f"{stats.failed} of {len(user_ids)} digest(s) of {week} could not be sent: {stats.as_result()}"
+        )
     return stats.as_result()

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.http import redirect_back
-
-from . import services
 from referrals.selectors import my_marks
 
+from . import services
 from .forms import VISIBILITY_HELP, AudiencePreviewForm, OpeningFilter, OpeningForm
 from .models import Opening
 from .visibility import audience_preview, excluded_referrer_notes, get_visible_or_404, routes_to, viewer_is_hr
@@ -44,7 +43,9 @@ def opening_list(request):
     # Counts per filter option come from the same visible queryset: nobody learns of an opening
     # through a number. One grouped query gives both facets and, unfiltered, the total as well.
     division_counts, location_counts, total = {}, {}, 0
-    for division, location, n in base.values_list("division__code", "location__code").annotate(n=Count("id")).order_by():
+    for division, location, n in (
+        base.values_list("division__code", "location__code").annotate(n=Count("id")).order_by()
+    ):
         division_counts[division] = division_counts.get(division, 0) + n
         location_counts[location] = location_counts.get(location, 0) + n
         total += n
@@ -143,7 +144,9 @@ def audience_preview_json(request):
     poster = request.user
     if request.GET.get("opening"):
         try:
-            opening = get_visible_or_404(request.user, request.GET["opening"], Opening.objects.select_related("posted_by"))
+            opening = get_visible_or_404(
+                request.user, request.GET["opening"], Opening.objects.select_related("posted_by")
+            )
         except Http404:
             return JsonResponse({"detail": "Not found."}, status=404)
         if not services.can_manage(request.user, opening):
@@ -156,7 +159,9 @@ def audience_preview_json(request):
     if opening is not None:
         probe.pk = opening.pk
     preview = audience_preview(probe, excluded_ids=[u.pk for u in form.cleaned_data["excluded_emails"]])
-    text = render_to_string("openings/_preview.html", {"preview": preview, "opening_visibility": probe.visibility}).strip()
+    text = render_to_string(
+        "openings/_preview.html", {"preview": preview, "opening_visibility": probe.visibility}
+    ).strip()
     return JsonResponse({**preview, "text": text})
 
 
@@ -175,7 +180,9 @@ def opening_create(request):
         except ValidationError as error:
             _attach_errors(form, error)
         else:
-            messages.success(request, "Opening published." if publish else "Draft saved. Publish it when you are ready.")
+            messages.success(
+                request, "Opening published." if publish else "Draft saved. Publish it when you are ready."
+            )
             return redirect("openings:detail", pk=opening.pk)
     return render(request, "openings/form.html", _form_context(form, request.user))
 

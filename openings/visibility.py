@@ -105,7 +105,10 @@ class OpeningQuerySet(models.QuerySet):
         not_excluded = ~Exists(Exclusion.objects.filter(opening_id=OuterRef("pk"), user_id=user.pk))
         reach = (
             Q(visibility=self.model.Visibility.COMPANY)
-            | Q(visibility__in=[self.model.Visibility.NETWORK, self.model.Visibility.EXTENDED], posted_by_id__in=_direct_ids(user.pk))
+            | Q(
+                visibility__in=[self.model.Visibility.NETWORK, self.model.Visibility.EXTENDED],
+                posted_by_id__in=_direct_ids(user.pk),
+            )
             | Q(visibility=self.model.Visibility.EXTENDED, posted_by_id__in=_second_degree_ids(user.pk))
         )
         open_and_reached = Q(status=self.model.Status.OPEN) & reach
@@ -176,7 +179,9 @@ def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
     V = openings[0].Visibility
     Exclusion = apps.get_model("openings", "OpeningExclusion")
     excluded = set(
-        Exclusion.objects.filter(user_id=user.pk, opening_id__in=[o.pk for o in openings]).values_list("opening_id", flat=True)
+        Exclusion.objects.filter(user_id=user.pk, opening_id__in=[o.pk for o in openings]).values_list(
+            "opening_id", flat=True
+        )
     )
     direct = set(_direct_ids(user.pk).values_list("to_user_id", flat=True))
     far_posters = {o.posted_by_id for o in openings if o.visibility == V.EXTENDED and o.posted_by_id not in direct}
@@ -207,7 +212,9 @@ def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
         referred: set[int] = set()
         if Referral is not None:
             referred = set(
-                Referral.objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest]).values_list("opening_id", flat=True)
+                Referral.objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest]).values_list(
+                    "opening_id", flat=True
+                )
             )
         for o in rest:
             routes[o.pk] = Route("referred") if o.pk in referred else Route("hr")
@@ -223,9 +230,11 @@ def hr_users() -> models.QuerySet[User]:
     perm = Q(content_type__app_label=app_label, codename=codename)
     Permission = apps.get_model("auth", "Permission")
     perm_ids = Permission.objects.filter(perm).values("pk")
-    return User.objects.active().filter(
-        Q(is_superuser=True) | Q(groups__permissions__in=perm_ids) | Q(user_permissions__in=perm_ids)
-    ).distinct()
+    return (
+        User.objects.active()
+        .filter(Q(is_superuser=True) | Q(groups__permissions__in=perm_ids) | Q(user_permissions__in=perm_ids))
+        .distinct()
+    )
 
 
 def reach_of(
@@ -308,7 +317,11 @@ def audience_preview(opening: Opening, *, excluded_ids: Iterable[int] | None = N
     """
     Exclusion = apps.get_model("openings", "OpeningExclusion")
     if excluded_ids is None:
-        excluded_ids = list(Exclusion.objects.filter(opening_id=opening.pk).values_list("user_id", flat=True)) if opening.pk else []
+        excluded_ids = (
+            list(Exclusion.objects.filter(opening_id=opening.pk).values_list("user_id", flat=True))
+            if opening.pk
+            else []
+        )
     if opening.visibility == opening.Visibility.COMPANY:
         everyone = User.objects.active().exclude(pk=opening.posted_by_id).exclude(pk__in=excluded_ids).count()
         return {"total": everyone, "direct": None, "second": None, "company": True}
@@ -359,7 +372,11 @@ def visible_among(openings: Openings, users: Iterable[User]) -> dict[int, dict[i
 
 
 def ranked_among(
-    openings: Openings, users: Sequence[User] | models.QuerySet[User], *, limit: int | None = None, skip_own: bool = False
+    openings: Openings,
+    users: Sequence[User] | models.QuerySet[User],
+    *,
+    limit: int | None = None,
+    skip_own: bool = False,
 ) -> dict[int, Sight]:
     """For each of `users`, the openings among `openings` they may see, best first, and how many.
 
@@ -413,7 +430,9 @@ def ranked_among(
             excluded[user_id].add(position[opening_id])
     Referral = _referral_model()
     if Referral is not None:
-        for user_id, opening_id in Referral.objects.filter(referrer_id__in=viewer_ids).values_list("referrer_id", "opening_id"):
+        for user_id, opening_id in Referral.objects.filter(referrer_id__in=viewer_ids).values_list(
+            "referrer_id", "opening_id"
+        ):
             if opening_id in position:
                 referred[user_id].add(position[opening_id])
     # Each viewer's active connections: their direct links, and the middles of second-degree paths.
@@ -434,7 +453,9 @@ def ranked_among(
         if isinstance(openings, models.QuerySet):
             # The same posters as a subquery: a list of thousands of ids cost Django more to
             # prepare than the database took to run the query.
-            far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=[COMPANY, EXTENDED]).values("posted_by_id")
+            far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=[COMPANY, EXTENDED]).values(
+                "posted_by_id"
+            )
         for poster_id, middle_id in (
             Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
             .from_active()
@@ -464,6 +485,7 @@ def ranked_among(
             rest = (pos for pos in everything if pos not in ranked and pos not in dropped)
             n_rest = len(rows) - len(ranked) - len(dropped - ranked)
         else:
+
             def reached_far(pos, ex=ex, near=near):
                 # Open, company-wide, not excluded, and not already ranked by degree.
                 return rows[pos][3] == COMPANY and rows[pos][1] not in near and pos not in ex
@@ -471,7 +493,9 @@ def ranked_among(
             extras = sorted(
                 pos
                 for pos in set(own) | (referred[viewer_id] - ex)
-                if pos not in ranked and not (rows[pos][2] and reached_far(pos)) and not (skip_own and rows[pos][1] == viewer_id)
+                if pos not in ranked
+                and not (rows[pos][2] and reached_far(pos))
+                and not (skip_own and rows[pos][1] == viewer_id)
             )
             n_far = (
                 len(company)

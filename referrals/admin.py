@@ -26,7 +26,15 @@ class ReferralAdmin(admin.ModelAdmin):
     """HR's view of every referral. Status moves through the portal or the API, where the
     pipeline's rules apply, so nothing here is editable; HR may erase a candidate's data on request."""
 
-    list_display = ["candidate_name", "opening", "referrer", "status", "is_self_referral", "created_at", "status_changed_at"]
+    list_display = [
+        "candidate_name",
+        "opening",
+        "referrer",
+        "status",
+        "is_self_referral",
+        "created_at",
+        "status_changed_at",
+    ]
     list_filter = ["status", "is_self_referral", "opening__division", "created_at"]
     search_fields = ["candidate_name", "candidate_email", "referrer__email", "referrer__full_name", "opening__title"]
     list_select_related = ["opening", "referrer"]
@@ -48,4 +56,6 @@ class ReferralAdmin(admin.ModelAdmin):
             self.message_user(request, "You may not change referrals.", messages.ERROR)
             return
         erased = sum(services.referral_erase_personal_data(referral=referral) for referral in queryset)
-        self.message_user(request, f"Erased the personal data of {erased} referral{'s' if erased != 1 else ''}.", messages.SUCCESS)
+        self.message_user(
+            request, f"Erased the personal data of {erased} referral{'s' if erased != 1 else ''}.", messages.SUCCESS
+        )

@@ -36,7 +36,9 @@ CREATE_EXAMPLE = OpenApiExample(
     request_only=True,
 )
 MOVE_EXAMPLE = OpenApiExample(
-    "Decline with a reason", value={"status": "declined", "decline_reason": "We chose a candidate with more SQL experience."}, request_only=True
+    "Decline with a reason",
+    value={"status": "declined", "decline_reason": "We chose a candidate with more SQL experience."},
+    request_only=True,
 )
 
 
@@ -46,7 +48,9 @@ MOVE_EXAMPLE = OpenApiExample(
         description="Its referrer, the opening's poster and HR see a referral; nobody else.",
         responses={200: ReferralSerializer(many=True), **ERROR_RESPONSES},
     ),
-    retrieve=extend_schema(summary="A referral with its history", responses={200: ReferralDetailSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(
+        summary="A referral with its history", responses={200: ReferralDetailSerializer, **ERROR_RESPONSES}
+    ),
     create=extend_schema(
         summary="Refer someone to an opening",
         description=(
@@ -70,7 +74,11 @@ MOVE_EXAMPLE = OpenApiExample(
     ),
 )
 class ReferralViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     filterset_class = ReferralFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -16,7 +16,15 @@ BATCH = 2000
 SAMPLE = 400  # referrers are drawn from this many employees, so the demo stays quick at any size
 S = Referral.Status
 # How far down the pipeline each demo referral went, and how often.
-OUTCOMES = [S.SUBMITTED] * 6 + [S.IN_REVIEW] * 4 + [S.INTERVIEWING] * 3 + [S.OFFERED] * 2 + [S.HIRED] * 2 + [S.DECLINED] * 3 + [S.WITHDRAWN] * 2
+OUTCOMES = (
+    [S.SUBMITTED] * 6
+    + [S.IN_REVIEW] * 4
+    + [S.INTERVIEWING] * 3
+    + [S.OFFERED] * 2
+    + [S.HIRED] * 2
+    + [S.DECLINED] * 3
+    + [S.WITHDRAWN] * 2
+)
 PERSONA_OUTCOMES = [S.SUBMITTED, S.IN_REVIEW, S.INTERVIEWING, S.DECLINED, S.OFFERED]
 FORWARD = [S.SUBMITTED, S.IN_REVIEW, S.INTERVIEWING, S.OFFERED, S.HIRED]
 RELATIONSHIPS = [
@@ -51,7 +59,7 @@ def _path_to(outcome, rng):
         return FORWARD[: FORWARD.index(outcome) + 1]
     stop = rng.randint(0, 3)  # declined or withdrawn from one of the active stages
     path = FORWARD[: stop + 1] + [outcome]
-    assert all(b in TRANSITIONS[a] for a, b in zip(path, path[1:]))
+    assert all(b in TRANSITIONS[a] for a, b in zip(path, path[1:], strict=False))
     return path
 
 
@@ -63,7 +71,9 @@ def seed_referrals(rng, company, stdout):
     not have seen. Daniel Okafor gets a few of his own so that a visitor sees the referrer's side.
     """
     now = timezone.now()
-    openings = list(Opening.objects.filter(status=Opening.Status.OPEN).only("id", "posted_by_id", "visibility", "status"))
+    openings = list(
+        Opening.objects.filter(status=Opening.Status.OPEN).only("id", "posted_by_id", "visibility", "status")
+    )
     if not openings:
         stdout.write("  0 referrals (no open opening)")
         return
@@ -72,7 +82,9 @@ def seed_referrals(rng, company, stdout):
     sample_ids = persona_ids + rng.sample(others, min(SAMPLE, len(others)))
     users = {u.pk: u for u in User.objects.filter(pk__in=sample_ids).only("id", "email", "full_name", "is_active")}
     sight = visible_among(openings, list(users.values()))
-    seers = {o.pk: [uid for uid in sample_ids if o.pk in sight.get(uid, {}) and uid != o.posted_by_id] for o in openings}
+    seers = {
+        o.pk: [uid for uid in sample_ids if o.pk in sight.get(uid, {}) and uid != o.posted_by_id] for o in openings
+    }
 
     referrals, paths, created_dates = [], [], []
     poster_of = {o.pk: o.posted_by_id for o in openings}
@@ -98,7 +110,9 @@ def seed_referrals(rng, company, stdout):
                 candidate_email=email,
                 candidate_email_hash=Referral.hash_email(email),
                 candidate_employee_id=employee,
-                candidate_profile_url="" if self_referral else f"https://www.linkedin.com/in/{email.split('@')[0].replace('.', '-')}",
+                candidate_profile_url=""
+                if self_referral
+                else f"https://www.linkedin.com/in/{email.split('@')[0].replace('.', '-')}",
                 is_self_referral=self_referral,
                 relationship="" if self_referral else rng.choice(RELATIONSHIPS),
                 why_fit=rng.choice(WHY_FIT),
@@ -110,7 +124,7 @@ def seed_referrals(rng, company, stdout):
 
     daniel = company.personas.get("daniel.okafor")
     own = [o.pk for o in openings if daniel in seers[o.pk]]
-    for opening_id, outcome in zip(own, [S.INTERVIEWING, S.DECLINED, S.SUBMITTED, S.HIRED]):
+    for opening_id, outcome in zip(own, [S.INTERVIEWING, S.DECLINED, S.SUBMITTED, S.HIRED], strict=False):
         add(opening_id, daniel, False, outcome)
     for opening in openings:
         candidates = seers[opening.pk]
@@ -120,7 +134,7 @@ def seed_referrals(rng, company, stdout):
         if opening.posted_by_id in persona_ids:
             # A persona's pipeline shows a referral at each active stage and one that ended.
             chosen = rng.sample(candidates, min(len(candidates), len(PERSONA_OUTCOMES)))
-            for referrer_id, outcome in zip(chosen, PERSONA_OUTCOMES):
+            for referrer_id, outcome in zip(chosen, PERSONA_OUTCOMES, strict=False):
                 add(opening.pk, referrer_id, rng.random() < 0.15, outcome)
             continue
         for referrer_id in rng.sample(candidates, min(len(candidates), rng.randint(1, 3))):
@@ -128,22 +142,33 @@ def seed_referrals(rng, company, stdout):
 
     Referral.objects.bulk_create(referrals, batch_size=BATCH)
     events = []
-    for referral, path, created in zip(referrals, paths, created_dates):
+    for referral, path, created in zip(referrals, paths, created_dates, strict=False):
         # bulk_create stamped created_at with now (auto_now_add); put back the demo's date.
         referral.created_at = at = created
         posted_by = poster_of[referral.opening_id]
-        events.append(ReferralEvent(referral=referral, from_status="", to_status=S.SUBMITTED, by_id=referral.referrer_id, at=at))
-        for before, after in zip(path, path[1:]):
+        events.append(
+            ReferralEvent(referral=referral, from_status="", to_status=S.SUBMITTED, by_id=referral.referrer_id, at=at)
+        )
+        for before, after in zip(path, path[1:], strict=False):
             at = min(now, at + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 12)))
             by = referral.referrer_id if after == S.WITHDRAWN and rng.random() < 0.5 else posted_by
             events.append(
-                ReferralEvent(referral=referral, from_status=before, to_status=after, by_id=by, at=at, comment=COMMENTS.get(after, ""))
+                ReferralEvent(
+                    referral=referral,
+                    from_status=before,
+                    to_status=after,
+                    by_id=by,
+                    at=at,
+                    comment=COMMENTS.get(after, ""),
+                )
             )
         referral.status = path[-1]
         referral.status_changed_at = at
         referral.decline_reason = rng.choice(DECLINE_REASONS) if path[-1] == S.DECLINED else ""
     ReferralEvent.objects.bulk_create(events, batch_size=BATCH)
-    Referral.objects.bulk_update(referrals, ["created_at", "status", "status_changed_at", "decline_reason"], batch_size=BATCH)
+    Referral.objects.bulk_update(
+        referrals, ["created_at", "status", "status_changed_at", "decline_reason"], batch_size=BATCH
+    )
     by_status = {}
     for referral in referrals:
         by_status[referral.status] = by_status.get(referral.status, 0) + 1

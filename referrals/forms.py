@@ -17,7 +17,10 @@ class ReferralForm(forms.Form):
     )
     candidate_phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
     candidate_profile_url = forms.URLField(
-        label="Profile link (optional)", max_length=500, required=False, assume_scheme="https",
+        label="Profile link (optional)",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
         help_text="LinkedIn, a portfolio or a CV online.",
     )
     relationship = forms.CharField(
@@ -58,22 +61,32 @@ class MoveForm(forms.Form):
     back is judged by `referral_move`, so its message (an illegal move, an ended pipeline) is shown."""
 
     status = forms.CharField(
-        label="Move to", max_length=16, widget=forms.Select,
+        label="Move to",
+        max_length=16,
+        widget=forms.Select,
         error_messages={"required": "Choose the stage to move them to."},
     )
     comment = forms.CharField(
-        label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Comment",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The referrer sees this comment.",
     )
     decline_reason = forms.CharField(
-        label="Reason (when declining)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason (when declining)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when declining; the referrer reads it.",
     )
 
     def __init__(self, *args, moves, **kwargs):
         super().__init__(*args, **kwargs)
         # No stage is pre-selected: a stray "Move" must not advance a candidate.
-        self.fields["status"].widget.choices = [("", "Choose a stage…")] + [(value, Referral.Status(value).label) for value in moves]
+        self.fields["status"].widget.choices = [("", "Choose a stage…")] + [
+            (value, Referral.Status(value).label) for value in moves
+        ]
         self.fields["status"].widget.attrs.pop("maxlength", None)  # not an attribute of <select>
 
 
@@ -82,7 +95,10 @@ class AllReferralsFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=Referral.Status.choices, empty_label="Any status")
     division = django_filters.ModelChoiceFilter(
-        field_name="opening__division", queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions"
+        field_name="opening__division",
+        queryset=Division.objects.all(),
+        to_field_name="code",
+        empty_label="All divisions",
     )
     opening = django_filters.NumberFilter(field_name="opening_id", label="Opening id")
     q = django_filters.CharFilter(method="search", label="Opening title")

@@ -34,7 +34,9 @@ class Referral(models.Model):
 
     opening = models.ForeignKey("openings.Opening", on_delete=models.PROTECT, related_name="referrals")
     opening_title = models.CharField(
-        max_length=200, blank=True, help_text="The opening's title when the referral was made (what an excluded referrer still sees)."
+        max_length=200,
+        blank=True,
+        help_text="The opening's title when the referral was made (what an excluded referrer still sees).",
     )
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made")
     candidate_name = models.CharField(max_length=150, validators=[refuse_invisible_controls])
@@ -53,8 +55,14 @@ class Referral(models.Model):
         help_text="Set when the candidate already works here (an internal move or a self-referral).",
     )
     is_self_referral = models.BooleanField(default=False, help_text="“I'm interested”: the referrer is the candidate.")
-    relationship = models.TextField(blank=True, validators=[refuse_invisible_controls], help_text="How the referrer and the candidate know each other.")
-    why_fit = models.TextField(blank=True, validators=[refuse_invisible_controls], help_text="Why the candidate fits the opening.")
+    relationship = models.TextField(
+        blank=True,
+        validators=[refuse_invisible_controls],
+        help_text="How the referrer and the candidate know each other.",
+    )
+    why_fit = models.TextField(
+        blank=True, validators=[refuse_invisible_controls], help_text="Why the candidate fits the opening."
+    )
     consent_confirmed = models.BooleanField(default=False, help_text="The candidate agreed to be referred.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     decline_reason = models.TextField(blank=True, validators=[refuse_invisible_controls])
@@ -121,7 +129,9 @@ class ReferralEvent(models.Model):
     from_status = models.CharField(max_length=16, choices=Referral.Status.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=Referral.Status.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    by_service = models.CharField(max_length=100, blank=True, help_text="The service account, for a change made through the API.")
+    by_service = models.CharField(
+        max_length=100, blank=True, help_text="The service account, for a change made through the API."
+    )
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True, validators=[refuse_invisible_controls])
 

@@ -86,7 +86,9 @@ def with_opening_sight(user: Viewer, referrals: Iterable[Referral]) -> list[Refe
     visible = set(Opening.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     for referral in referrals:
         referral.opening_visible = referral.opening_id in visible
-        referral.opening_shown_title = referral.opening.title if referral.opening_visible else (referral.opening_title or "an opening")
+        referral.opening_shown_title = (
+            referral.opening.title if referral.opening_visible else (referral.opening_title or "an opening")
+        )
     return referrals
 
 

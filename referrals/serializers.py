@@ -6,7 +6,11 @@ from .models import Referral, ReferralEvent
 
 
 class ReferralEventSerializer(serializers.ModelSerializer):
-    by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The employee who made the change; null for an HR system or the board itself.")
+    by = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The employee who made the change; null for an HR system or the board itself.",
+    )
     by_name = serializers.CharField(source="actor_label", read_only=True, help_text="Who made the change, for people.")
     from_status = serializers.CharField(read_only=True, help_text="Empty for the submission.")
 
@@ -22,9 +26,13 @@ class ReferralSerializer(serializers.ModelSerializer):
     opening = serializers.PrimaryKeyRelatedField(read_only=True)
     referrer = serializers.PrimaryKeyRelatedField(read_only=True)
     candidate_employee = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True, help_text="The employee id when the candidate works here (internal move or self-referral)."
+        read_only=True,
+        allow_null=True,
+        help_text="The employee id when the candidate works here (internal move or self-referral).",
     )
-    candidate_email = serializers.CharField(read_only=True, help_text="The candidate's email address; empty once erased.")
+    candidate_email = serializers.CharField(
+        read_only=True, help_text="The candidate's email address; empty once erased."
+    )
     candidate_profile_url = serializers.CharField(
         read_only=True, help_text="A link to the candidate's profile (http or https), or empty."
     )
@@ -65,15 +73,25 @@ class ReferralDetailSerializer(ReferralSerializer):
 class ReferralCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """POST body. Shapes only; referrals/services.py decides (visibility, open, consent, duplicates)."""
 
-    opening = serializers.IntegerField(help_text="The opening's id. One you may not see is answered as one that does not exist.")
+    opening = serializers.IntegerField(
+        help_text="The opening's id. One you may not see is answered as one that does not exist."
+    )
     candidate_name = serializers.CharField(max_length=150)
     candidate_email = serializers.EmailField(max_length=254)
     candidate_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     candidate_profile_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    relationship = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", help_text="How you know each other.")
-    why_fit = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="", help_text="Why they fit.")
+    relationship = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="How you know each other."
+    )
+    why_fit = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default="", help_text="Why they fit."
+    )
     note = serializers.CharField(
-        max_length=5000, required=False, allow_blank=True, write_only=True, help_text="Same as why_fit (SPEC.md's name); give one of them."
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Same as why_fit (SPEC.md's name); give one of them.",
     )
     consent_confirmed = serializers.BooleanField(help_text="Must be true: the candidate agreed to be referred.")
 
@@ -90,7 +108,9 @@ class ReferralMoveSerializer(StrictFieldsMixin, serializers.Serializer):
     """PATCH body: move the referral on (poster or HR), or withdraw it (referrer)."""
 
     status = serializers.ChoiceField(choices=Referral.Status.choices)
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", help_text="The referrer sees it.")
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="The referrer sees it."
+    )
     decline_reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="Required when status is declined."
     )

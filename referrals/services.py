@@ -96,7 +96,11 @@ def referral_opening_check(*, referrer, opening):
         raise ValidationError({"opening": ["This opening is closed: it no longer takes referrals."]})
     if not Opening.objects.visible_to(referrer, include_referred=False).filter(pk=found.pk).exists():
         raise ValidationError(
-            {"opening": ["This opening is no longer shared with you: you can follow your referrals, but not refer again."]}
+            {
+                "opening": [
+                    "This opening is no longer shared with you: you can follow your referrals, but not refer again."
+                ]
+            }
         )
     return found
 
@@ -115,7 +119,9 @@ def can_refer(user, opening):
 # --- Submitting -------------------------------------------------------------------------------
 
 
-def _clean_candidate(*, candidate_name, candidate_email, candidate_phone, candidate_profile_url, relationship, why_fit, consent_confirmed):
+def _clean_candidate(
+    *, candidate_name, candidate_email, candidate_phone, candidate_profile_url, relationship, why_fit, consent_confirmed
+):
     errors = {}
     name = (candidate_name or "").strip()
     email = (candidate_email or "").strip()
@@ -229,7 +235,7 @@ def _is_duplicate(error):
 
 
 def referral_express_interest(*, employee, opening, why_fit="", candidate_phone=""):
-    """"I'm interested": `employee` puts themselves forward for an opening they may see.
+    """ "I'm interested": `employee` puts themselves forward for an opening they may see.
 
     A self-referral under the same rules as `referral_submit` (the candidate is the employee, who
     consents by asking). Their manager is not told: only the poster and HR see it.
@@ -271,7 +277,9 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
             if not (_is_employee(by) and current.referrer_id == by.pk):
                 raise PermissionDenied("Only the opening's poster or HR may move this referral on.")
             if status != S.WITHDRAWN:
-                raise PermissionDenied("As the referrer you may withdraw this referral; only the poster or HR move it on.")
+                raise PermissionDenied(
+                    "As the referrer you may withdraw this referral; only the poster or HR move it on."
+                )
         if status not in TRANSITIONS.get(current.status, set()):
             if current.status not in TRANSITIONS:
                 message = f"This referral is {current.get_status_display().lower()}: its pipeline has ended."

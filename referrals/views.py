@@ -87,7 +87,9 @@ def _detail_context(request, referral, form=None):
 
 @login_required
 def referral_detail(request, pk):
-    referral = selectors.get_visible_referral_or_404(request.user, pk, selectors.with_history(selectors.referrals_visible_to(request.user)))
+    referral = selectors.get_visible_referral_or_404(
+        request.user, pk, selectors.with_history(selectors.referrals_visible_to(request.user))
+    )
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
@@ -136,7 +138,12 @@ def referral_withdraw(request, pk):
 
 def _refusal(request, opening, error, template_title):
     reasons = [msg for msgs in error.message_dict.values() for msg in msgs]
-    return render(request, "referrals/unavailable.html", {"opening": opening, "reasons": reasons, "title": template_title}, status=400)
+    return render(
+        request,
+        "referrals/unavailable.html",
+        {"opening": opening, "reasons": reasons, "title": template_title},
+        status=400,
+    )
 
 
 def _submit_page(request, pk, *, form_class, template, title, submit):
@@ -174,7 +181,9 @@ def referral_create(request, pk):
         messages.success(request, f"Thank you: {referral.candidate_name} is referred. You will hear how it goes.")
         return referral
 
-    return _submit_page(request, pk, form_class=ReferralForm, template="referrals/form.html", title="Refer someone", submit=submit)
+    return _submit_page(
+        request, pk, form_class=ReferralForm, template="referrals/form.html", title="Refer someone", submit=submit
+    )
 
 
 @login_required
@@ -186,4 +195,11 @@ def interest_create(request, pk):
         messages.success(request, "Your interest is sent to the hiring manager. You will hear how it goes.")
         return referral
 
-    return _submit_page(request, pk, form_class=InterestForm, template="referrals/interested.html", title="I'm interested", submit=submit)
+    return _submit_page(
+        request,
+        pk,
+        form_class=InterestForm,
+        template="referrals/interested.html",
+        title="I'm interested",
+        submit=submit,
+    )

@@ -32,15 +32,30 @@ def seed(cast):
 
     company = OpeningFactory(posted_by=cast["poster"], visibility="company")
     ReferralFactory(opening=company, referrer=cast["direct"])
-    erased = ReferralFactory(opening=OpeningFactory(posted_by=cast["poster"]), referrer=cast["direct"], status="withdrawn")
+    erased = ReferralFactory(
+        opening=OpeningFactory(posted_by=cast["poster"]), referrer=cast["direct"], status="withdrawn"
+    )
     referral_erase_personal_data(referral=erased)
     connection_request_send(sender=cast["stranger"], recipient=cast["direct"], message="Hello")
     endpoint = WebhookEndpoint.objects.create(url="https://ats.example.com/hook", events=["opening.created"])
     event = OutboxEvent.objects.create(type="opening.created", payload={"id": company.pk})
-    WebhookDelivery.objects.create(event=event, endpoint=endpoint, status="failed", attempts=7, next_attempt_at=None,
-                                   last_response_code=500, last_error="HTTP 500 Internal Server Error")
-    AuditEvent.objects.create(method="PATCH", path="/api/v1/employees/1/", action="employee.update", object_type="employee",
-                              object_id="1", changes={"title": ["a", "b"]})
+    WebhookDelivery.objects.create(
+        event=event,
+        endpoint=endpoint,
+        status="failed",
+        attempts=7,
+        next_attempt_at=None,
+        last_response_code=500,
+        last_error="HTTP 500 Internal Server Error",
+    )
+    AuditEvent.objects.create(
+        method="PATCH",
+        path="/api/v1/employees/1/",
+        action="employee.update",
+        object_type="employee",
+        object_id="1",
+        changes={"title": ["a", "b"]},
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +83,14 @@ def load_schema():
 def run_operation(operation, headers, failures):
     strategy = operation.as_strategy()
 
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy)
     def probe(case):
         try:
@@ -95,8 +116,10 @@ def test_the_api_keeps_its_schema(cast, capsys):
         for token in (personal, hr):
             run_operation(operation, {"Authorization": f"Bearer {token}"}, failures)
     with capsys.disabled():
-        print(f"\nschemathesis: {operations} operations, {EXAMPLES_PER_OPERATION} examples each as 2 callers, "
-              f"{len(failures)} failures, {time.monotonic() - started:.1f} s")
+        print(
+            f"\nschemathesis: {operations} operations, {EXAMPLES_PER_OPERATION} examples each as 2 callers, "
+            f"{len(failures)} failures, {time.monotonic() - started:.1f} s"
+        )
     assert failures == [], "\n\n".join(failures)
 
 
@@ -115,7 +138,9 @@ def test_error_answers_keep_the_schema_too(cast):
         (webhooks, {"url": "https://ats.example.com/hook", "events": ["opening.created", "nope"]}, 400),
     ]
     for operation, body, status in cases:
-        response = operation.Case(body=body, media_type="application/json").call_and_validate(headers=headers, checks=CHECKS)
+        response = operation.Case(body=body, media_type="application/json").call_and_validate(
+            headers=headers, checks=CHECKS
+        )
         assert response.status_code == status, response.text
 
 

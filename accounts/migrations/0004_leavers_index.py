@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_directory_index'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0003_user_directory_index"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(condition=models.Q(('is_active', False)), fields=['id'], name='user_leavers_idx'),
+            model_name="user",
+            index=models.Index(condition=models.Q(("is_active", False)), fields=["id"], name="user_leavers_idx"),
         ),
     ]

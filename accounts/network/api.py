@@ -25,9 +25,12 @@ from . import selectors, services, suggestions
 NETWORK_ERRORS = {
     **ERROR_RESPONSES,
     status.HTTP_409_CONFLICT: OpenApiResponse(
-        ErrorSerializer, description="Already connected, already pending, no longer pending, or in the cooldown after a decline."
+        ErrorSerializer,
+        description="Already connected, already pending, no longer pending, or in the cooldown after a decline.",
     ),
-    status.HTTP_429_TOO_MANY_REQUESTS: OpenApiResponse(ErrorSerializer, description="Past the daily limit of requests sent."),
+    status.HTTP_429_TOO_MANY_REQUESTS: OpenApiResponse(
+        ErrorSerializer, description="Past the daily limit of requests sent."
+    ),
 }
 
 
@@ -59,13 +62,19 @@ class ConnectionRequestCreateSerializer(StrictFieldsMixin, serializers.Serialize
         queryset=User.objects.active(), help_text="The employee id of the person to connect with."
     )
     message = serializers.CharField(
-        max_length=services.MESSAGE_MAX_LENGTH, required=False, allow_blank=True, default="", help_text="An optional short note."
+        max_length=services.MESSAGE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An optional short note.",
     )
 
 
 class SuggestionSerializer(serializers.Serializer):
     employee = EmployeeSerializer(source="person", read_only=True)
-    reason = serializers.CharField(read_only=True, help_text='e.g. "Same function, Finance, in Berlin · 3 mutual connections".')
+    reason = serializers.CharField(
+        read_only=True, help_text='e.g. "Same function, Finance, in Berlin · 3 mutual connections".'
+    )
     mutual_connections = serializers.IntegerField(source="mutual_count", read_only=True)
     same_function = serializers.BooleanField(read_only=True)
 
@@ -128,7 +137,10 @@ class ConnectionRequestFilter(django_filters.FilterSet):
 
 def _request_action(summary, description):
     return extend_schema(
-        summary=summary, description=description, request=None, responses={200: ConnectionRequestSerializer, **NETWORK_ERRORS}
+        summary=summary,
+        description=description,
+        request=None,
+        responses={200: ConnectionRequestSerializer, **NETWORK_ERRORS},
     )
 
 
@@ -141,7 +153,7 @@ def _request_action(summary, description):
     retrieve=extend_schema(
         summary="A connection request you sent or received",
         description="404 for a request between other people.",
-        responses={200: ConnectionRequestSerializer, **ERROR_RESPONSES}
+        responses={200: ConnectionRequestSerializer, **ERROR_RESPONSES},
     ),
     create=extend_schema(
         summary="Ask someone to connect",
@@ -151,19 +163,33 @@ def _request_action(summary, description):
             "request either way (409), a recent decline (409, cooldown), past the daily limit (429)."
         ),
         request=ConnectionRequestCreateSerializer,
-        examples=[OpenApiExample("A request", value={"to": 42, "message": "We met at the Lisbon offsite."}, request_only=True)],
+        examples=[
+            OpenApiExample("A request", value={"to": 42, "message": "We met at the Lisbon offsite."}, request_only=True)
+        ],
         responses={
             201: ConnectionRequestSerializer,
-            200: OpenApiResponse(ConnectionRequestSerializer, description="Their pending request to you, now accepted."),
+            200: OpenApiResponse(
+                ConnectionRequestSerializer, description="Their pending request to you, now accepted."
+            ),
             **NETWORK_ERRORS,
         },
     ),
-    accept=_request_action("Accept a request (recipient)", "Only the recipient; to anyone else the request does not exist (404)."),
-    decline=_request_action("Decline a request (recipient)", "Only the recipient; the sender may ask again after the cooldown."),
-    withdraw=_request_action("Withdraw a request (sender)", "Only the sender; to anyone else the request does not exist (404)."),
+    accept=_request_action(
+        "Accept a request (recipient)", "Only the recipient; to anyone else the request does not exist (404)."
+    ),
+    decline=_request_action(
+        "Decline a request (recipient)", "Only the recipient; the sender may ask again after the cooldown."
+    ),
+    withdraw=_request_action(
+        "Withdraw a request (sender)", "Only the sender; to anyone else the request does not exist (404)."
+    ),
 )
 class ConnectionRequestViewSet(
-    NetworkErrorAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    NetworkErrorAnswers,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Connection requests the caller sent or received."""
 

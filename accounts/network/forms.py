@@ -10,7 +10,11 @@ from ..models import ConnectionRequest, Division, Location, User
 def job_function_choices():
     # Evaluated when the form is built: the HRIS may add a function at any time.
     functions = (
-        User.objects.active().exclude(job_function="").order_by("job_function").values_list("job_function", flat=True).distinct()
+        User.objects.active()
+        .exclude(job_function="")
+        .order_by("job_function")
+        .values_list("job_function", flat=True)
+        .distinct()
     )
     return [(f, f) for f in functions]
 
@@ -25,7 +29,9 @@ class PeopleFilter(django_filters.FilterSet):
     location = django_filters.ModelChoiceFilter(
         queryset=Location.objects.all(), to_field_name="code", empty_label="All locations"
     )
-    job_function = django_filters.ChoiceFilter(choices=job_function_choices, empty_label="All functions", label="Job function")
+    job_function = django_filters.ChoiceFilter(
+        choices=job_function_choices, empty_label="All functions", label="Job function"
+    )
 
     class Meta:
         model = User

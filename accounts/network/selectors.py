@@ -9,9 +9,8 @@ of that rule): a leaver drops out of every list and links nobody.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
@@ -38,7 +37,6 @@ def _is_member(user: Viewer) -> bool:
         and not getattr(user, "is_service", False)
         and user.pk is not None
     )
-
 
 
 def connections_of(user: Viewer) -> QuerySet[User]:
@@ -167,7 +165,6 @@ def relationships(viewer: Viewer, people: Iterable[User]) -> dict[int, Relations
         if row["from_user_id"] != viewer.pk:
             found[row["from_user_id"]].mutual = row["n"]
     return found
-
 
 
 def dismissed_suggestions(user: User) -> QuerySet[User]:

@@ -18,7 +18,6 @@ Refusals raise `NetworkError` (a 4xx with a message for people and the field it 
 `NetworkNotFound` (answered exactly like a missing id).
 """
 
-
 from datetime import timedelta
 
 from django.conf import settings
@@ -64,14 +63,12 @@ class NetworkNotFound(NetworkError):
         super().__init__(message)
 
 
-
 def _cooldown():
     return timedelta(days=getattr(settings, "CONNECTION_REQUEST_COOLDOWN_DAYS", 21))
 
 
 def _daily_limit():
     return getattr(settings, "CONNECTION_REQUESTS_PER_DAY", 30)
-
 
 
 def _pending_between(a_id, b_id):
@@ -85,7 +82,10 @@ def _connect(a_id, b_id, now):
     # Both rows of a pair, together; ignore_conflicts keeps a half-existing pair (from an import,
     # say) from failing the acceptance.
     Connection.objects.bulk_create(
-        [Connection(from_user_id=a_id, to_user_id=b_id, created_at=now), Connection(from_user_id=b_id, to_user_id=a_id, created_at=now)],
+        [
+            Connection(from_user_id=a_id, to_user_id=b_id, created_at=now),
+            Connection(from_user_id=b_id, to_user_id=a_id, created_at=now),
+        ],
         ignore_conflicts=True,
     )
 
@@ -131,7 +131,9 @@ def connection_request_send(*, sender, recipient, message=""):
         # Another request for this pair committed between our check and our insert.
         existing = _pending_between(sender.pk, recipient.pk).first()
         if existing is None:
-            raise NetworkError("Someone else changed this just now. Please try again.", code="conflict", status_code=409) from None
+            raise NetworkError(
+                "Someone else changed this just now. Please try again.", code="conflict", status_code=409
+            ) from None
         with transaction.atomic():
             return _answer_existing(existing, sender, recipient)
 
@@ -145,7 +147,10 @@ def _answer_existing(existing, sender, recipient):
         email_cancel("connection_request", existing.pk)
         return existing
     raise NetworkError(
-        f"You already asked {recipient} to connect; the request is pending.", field="to", code="conflict", status_code=409
+        f"You already asked {recipient} to connect; the request is pending.",
+        field="to",
+        code="conflict",
+        status_code=409,
     )
 
 
@@ -205,7 +210,9 @@ def _respond(request_obj, by, *, party, verb):
 
 def _accept(request_obj):
     now = timezone.now()
-    ConnectionRequest.objects.filter(pk=request_obj.pk).update(status=ConnectionRequest.Status.ACCEPTED, responded_at=now)
+    ConnectionRequest.objects.filter(pk=request_obj.pk).update(
+        status=ConnectionRequest.Status.ACCEPTED, responded_at=now
+    )
     request_obj.status = ConnectionRequest.Status.ACCEPTED
     request_obj.responded_at = now
     _connect(request_obj.sender_id, request_obj.recipient_id, now)
@@ -255,7 +262,7 @@ def connection_remove(*, user, other):
 
 
 def suggestion_restore(*, user, dismissed):
-    """"Show again": undo a "Not now", so `dismissed` may be suggested to `user` again.
+    """ "Show again": undo a "Not now", so `dismissed` may be suggested to `user` again.
 
     Someone else's or an unknown employee is a NetworkNotFound; restoring twice changes nothing.
     """
@@ -265,7 +272,7 @@ def suggestion_restore(*, user, dismissed):
 
 
 def suggestion_dismiss(*, user, dismissed):
-    """"Not now": `dismissed` is never suggested to `user` again (they can still connect)."""
+    """ "Not now": `dismissed` is never suggested to `user` again (they can still connect)."""
     if not _is_member(user) or dismissed is None or not _is_member(dismissed):
         raise NetworkNotFound()
     if dismissed.pk == user.pk:

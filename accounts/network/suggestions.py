@@ -13,7 +13,6 @@ from django.db.models.functions import RowNumber
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
 from .selectors import PENDING, _is_member
 
-
 # How many candidates each pool brings before ranking: bounds the work whatever the company size.
 SUGGESTION_POOL = 200
 # Ranking weights. A counterpart (same function elsewhere) is what the product is for; mutual
@@ -123,7 +122,11 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     wanted = set()
     for viewer in viewers:
         for candidate in counterparts.get(viewer.job_function, ()):
-            if candidate.pk in excluded[viewer.pk] or candidate.pk == viewer.pk or candidate.pk in candidates[viewer.pk]:
+            if (
+                candidate.pk in excluded[viewer.pk]
+                or candidate.pk == viewer.pk
+                or candidate.pk in candidates[viewer.pk]
+            ):
                 continue
             if candidate.division_id == viewer.division_id and candidate.location_id == viewer.location_id:
                 continue
@@ -162,8 +165,10 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
 def _score(viewer, candidate):
     other_division = candidate.division_id != viewer.division_id
     other_location = candidate.location_id != viewer.location_id
-    same_function = bool(viewer.job_function) and candidate.job_function == viewer.job_function and (
-        other_division or other_location
+    same_function = (
+        bool(viewer.job_function)
+        and candidate.job_function == viewer.job_function
+        and (other_division or other_location)
     )
     score = (
         (SAME_FUNCTION_WEIGHT if same_function else 0)
@@ -190,7 +195,9 @@ def _excluded_for(viewer_ids):
             ConnectionRequest.objects.filter(recipient_id__in=viewer_ids, status__in=answered)
             .values_list("recipient_id", "sender_id")
             .order_by(),
-            SuggestionDismissal.objects.filter(user_id__in=viewer_ids).values_list("user_id", "dismissed_id").order_by(),
+            SuggestionDismissal.objects.filter(user_id__in=viewer_ids)
+            .values_list("user_id", "dismissed_id")
+            .order_by(),
             all=True,
         )
     )
@@ -243,9 +250,9 @@ def _mutual_pool(viewer_ids, pool, excluded):
         kept.append((viewer_id, candidate_id, n))
     attributes = {
         pk: (division_id, location_id, job_function)
-        for pk, division_id, location_id, job_function in User.objects.filter(pk__in={c for _, c, _ in kept}).values_list(
-            "pk", "division_id", "location_id", "job_function"
-        )
+        for pk, division_id, location_id, job_function in User.objects.filter(
+            pk__in={c for _, c, _ in kept}
+        ).values_list("pk", "division_id", "location_id", "job_function")
     }
     return [(v, c, *attributes[c], n) for v, c, n in kept if c in attributes]
 

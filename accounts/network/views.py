@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
@@ -141,7 +141,9 @@ def connect(request, pk):
 
     _run(
         request,
-        lambda: services.connection_request_send(sender=request.user, recipient=other, message=form.cleaned_data["message"]),
+        lambda: services.connection_request_send(
+            sender=request.user, recipient=other, message=form.cleaned_data["message"]
+        ),
         said,
     )
     return redirect_back(request, reverse("network:profile", args=[pk]))
@@ -164,7 +166,9 @@ def request_accept(request, pk):
 @login_required
 @require_POST
 def request_decline(request, pk):
-    return _request_action(request, pk, services.connection_request_decline, lambda r: f"Request from {r.sender} declined.")
+    return _request_action(
+        request, pk, services.connection_request_decline, lambda r: f"Request from {r.sender} declined."
+    )
 
 
 @login_required
@@ -184,7 +188,11 @@ def connection_remove(request, pk):
         if not selectors.relationships(request.user, [other])[other.pk].connected:
             raise Http404("Not found.")
         return render(request, "network/remove_confirm.html", {"person": other, "next": request.GET.get("next", "")})
-    _run(request, lambda: services.connection_remove(user=request.user, other=other), f"You are no longer connected with {other}.")
+    _run(
+        request,
+        lambda: services.connection_remove(user=request.user, other=other),
+        f"You are no longer connected with {other}.",
+    )
     return redirect_back(request, reverse("network:home"))
 
 

@@ -252,7 +252,9 @@ for _network in WEBHOOK_ALLOWED_NETWORKS:
     try:
         __import__("ipaddress").ip_network(_network, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_network!r} is not a network such as 10.20.0.0/16.") from None
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_NETWORKS: {_network!r} is not a network such as 10.20.0.0/16."
+        ) from None
 
 # --- Background tasks (Django's tasks API with the database backend and its db_worker) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

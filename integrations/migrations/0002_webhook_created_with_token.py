@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_function_walk_index'),
-        ('integrations', '0001_initial'),
+        ("accounts", "0005_function_walk_index"),
+        ("integrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='webhookendpoint',
-            name='created_with_token',
-            field=models.ForeignKey(blank=True, help_text='The service token that subscribed: its scope must still read each event type when it is sent.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.apitoken'),
+            model_name="webhookendpoint",
+            name="created_with_token",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The service token that subscribed: its scope must still read each event type when it is sent.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.apitoken",
+            ),
         ),
     ]

@@ -7,79 +7,163 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Opening',
+            name="Opening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(help_text='Plain text. Blank lines separate paragraphs; links become clickable.')),
-                ('employment_type', models.CharField(choices=[('full_time', 'Full-time'), ('part_time', 'Part-time'), ('contract', 'Contract'), ('temporary', 'Temporary'), ('internship', 'Internship')], default='full_time', max_length=16)),
-                ('work_arrangement', models.CharField(choices=[('on_site', 'On-site'), ('hybrid', 'Hybrid'), ('remote', 'Remote')], default='hybrid', max_length=16)),
-                ('referral_bonus_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('referral_bonus_currency', models.CharField(blank=True, help_text='ISO 4217 code, e.g. EUR.', max_length=3)),
-                ('closes_on', models.DateField(blank=True, help_text='The opening closes by itself after this day.', null=True)),
-                ('visibility', models.CharField(choices=[('network', 'My network'), ('extended', 'Extended network'), ('company', 'Whole company')], default='network', max_length=16)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='draft', max_length=16)),
-                ('opened_at', models.DateTimeField(blank=True, help_text='When it was first opened.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='openings', to='accounts.division')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='openings', to='accounts.location')),
-                ('posted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='openings', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "description",
+                    models.TextField(help_text="Plain text. Blank lines separate paragraphs; links become clickable."),
+                ),
+                (
+                    "employment_type",
+                    models.CharField(
+                        choices=[
+                            ("full_time", "Full-time"),
+                            ("part_time", "Part-time"),
+                            ("contract", "Contract"),
+                            ("temporary", "Temporary"),
+                            ("internship", "Internship"),
+                        ],
+                        default="full_time",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "work_arrangement",
+                    models.CharField(
+                        choices=[("on_site", "On-site"), ("hybrid", "Hybrid"), ("remote", "Remote")],
+                        default="hybrid",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "referral_bonus_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=10,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "referral_bonus_currency",
+                    models.CharField(blank=True, help_text="ISO 4217 code, e.g. EUR.", max_length=3),
+                ),
+                (
+                    "closes_on",
+                    models.DateField(blank=True, help_text="The opening closes by itself after this day.", null=True),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("network", "My network"),
+                            ("extended", "Extended network"),
+                            ("company", "Whole company"),
+                        ],
+                        default="network",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(blank=True, help_text="When it was first opened.", null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="openings", to="accounts.division"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="openings", to="accounts.location"
+                    ),
+                ),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="openings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
-                'permissions': [('view_all_openings', 'Can see every opening, whatever its visibility (HR)')],
+                "ordering": ["-opened_at", "-id"],
+                "permissions": [("view_all_openings", "Can see every opening, whatever its visibility (HR)")],
             },
         ),
         migrations.CreateModel(
-            name='OpeningExclusion',
+            name="OpeningExclusion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opening', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exclusions', to='openings.opening')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "opening",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="exclusions", to="openings.opening"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='opening',
-            name='excluded',
-            field=models.ManyToManyField(blank=True, related_name='+', through='openings.OpeningExclusion', to=settings.AUTH_USER_MODEL),
+            model_name="opening",
+            name="excluded",
+            field=models.ManyToManyField(
+                blank=True, related_name="+", through="openings.OpeningExclusion", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddIndex(
-            model_name='openingexclusion',
-            index=models.Index(fields=['user', 'opening'], name='opening_exclusion_user_idx'),
+            model_name="openingexclusion",
+            index=models.Index(fields=["user", "opening"], name="opening_exclusion_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='openingexclusion',
-            constraint=models.UniqueConstraint(fields=('opening', 'user'), name='opening_exclusion_unique'),
+            model_name="openingexclusion",
+            constraint=models.UniqueConstraint(fields=("opening", "user"), name="opening_exclusion_unique"),
         ),
         migrations.AddIndex(
-            model_name='opening',
-            index=models.Index(fields=['status', 'posted_by'], name='opening_status_poster_idx'),
+            model_name="opening",
+            index=models.Index(fields=["status", "posted_by"], name="opening_status_poster_idx"),
         ),
         migrations.AddIndex(
-            model_name='opening',
-            index=models.Index(fields=['status', 'visibility'], name='opening_status_vis_idx'),
+            model_name="opening",
+            index=models.Index(fields=["status", "visibility"], name="opening_status_vis_idx"),
         ),
         migrations.AddIndex(
-            model_name='opening',
-            index=models.Index(fields=['posted_by', 'status'], name='opening_poster_status_idx'),
+            model_name="opening",
+            index=models.Index(fields=["posted_by", "status"], name="opening_poster_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='opening',
-            index=models.Index(fields=['updated_at', 'id'], name='opening_updated_idx'),
+            model_name="opening",
+            index=models.Index(fields=["updated_at", "id"], name="opening_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='opening',
-            index=models.Index(fields=['status', 'opened_at'], name='opening_status_opened_idx'),
+            model_name="opening",
+            index=models.Index(fields=["status", "opened_at"], name="opening_status_opened_idx"),
         ),
     ]

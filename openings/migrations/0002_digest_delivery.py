@@ -6,30 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('openings', '0001_initial'),
+        ("openings", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DigestDelivery',
+            name="DigestDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.CharField(help_text='ISO week, e.g. 2026-W48.', max_length=8)),
-                ('status', models.CharField(choices=[('claimed', 'Claimed (sending)'), ('sent', 'Sent'), ('failed', 'Failed')], default='claimed', max_length=8)),
-                ('claimed_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=1)),
-                ('openings_count', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digest_deliveries', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("week", models.CharField(help_text="ISO week, e.g. 2026-W48.", max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("claimed", "Claimed (sending)"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="claimed",
+                        max_length=8,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=1)),
+                ("openings_count", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digest_deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'digest deliveries',
-                'indexes': [models.Index(fields=['week', 'status'], name='digest_week_status_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'week'), name='digest_delivery_once_per_week')],
+                "verbose_name_plural": "digest deliveries",
+                "indexes": [models.Index(fields=["week", "status"], name="digest_week_status_idx")],
+                "constraints": [models.UniqueConstraint(fields=("user", "week"), name="digest_delivery_once_per_week")],
             },
         ),
     ]

@@ -4,30 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('openings', '0003_refuse_invisible_text'),
+        ("openings", "0003_refuse_invisible_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='digestdelivery',
-            name='holder',
-            field=models.CharField(blank=True, help_text='The process sending it now (while its lease lasts).', max_length=100),
+            model_name="digestdelivery",
+            name="holder",
+            field=models.CharField(
+                blank=True, help_text="The process sending it now (while its lease lasts).", max_length=100
+            ),
         ),
         migrations.AddField(
-            model_name='digestdelivery',
-            name='lease_until',
+            model_name="digestdelivery",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='digestdelivery',
-            name='attempts',
+            model_name="digestdelivery",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='digestdelivery',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Due (not yet sent)'), ('claimed', 'Claimed (sending)'), ('sent', 'Sent'), ('failed', 'Failed (retried by the next run this week)')], default='pending', max_length=8),
+            model_name="digestdelivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Due (not yet sent)"),
+                    ("claimed", "Claimed (sending)"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed (retried by the next run this week)"),
+                ],
+                default="pending",
+                max_length=8,
+            ),
         ),
     ]

@@ -7,81 +7,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('openings', '0002_digest_delivery'),
+        ("openings", "0002_digest_delivery"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('candidate_name', models.CharField(max_length=150)),
-                ('candidate_email', models.EmailField(blank=True, max_length=254)),
-                ('candidate_email_hash', models.CharField(editable=False, help_text='Salted SHA-256 of the lowercased email; kept after erasure.', max_length=64)),
-                ('candidate_phone', models.CharField(blank=True, max_length=40)),
-                ('candidate_profile_url', models.URLField(blank=True, max_length=500)),
-                ('is_self_referral', models.BooleanField(default=False, help_text="“I'm interested”: the referrer is the candidate.")),
-                ('relationship', models.TextField(blank=True, help_text='How the referrer and the candidate know each other.')),
-                ('why_fit', models.TextField(blank=True, help_text='Why the candidate fits the opening.')),
-                ('consent_confirmed', models.BooleanField(default=False, help_text='The candidate agreed to be referred.')),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('in_review', 'In review'), ('interviewing', 'Interviewing'), ('offered', 'Offered'), ('hired', 'Hired'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='submitted', max_length=16)),
-                ('decline_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('status_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('personal_data_erased_at', models.DateTimeField(blank=True, null=True)),
-                ('candidate_employee', models.ForeignKey(blank=True, help_text='Set when the candidate already works here (an internal move or a self-referral).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opening', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='openings.opening')),
-                ('referrer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("candidate_name", models.CharField(max_length=150)),
+                ("candidate_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "candidate_email_hash",
+                    models.CharField(
+                        editable=False,
+                        help_text="Salted SHA-256 of the lowercased email; kept after erasure.",
+                        max_length=64,
+                    ),
+                ),
+                ("candidate_phone", models.CharField(blank=True, max_length=40)),
+                ("candidate_profile_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "is_self_referral",
+                    models.BooleanField(default=False, help_text="“I'm interested”: the referrer is the candidate."),
+                ),
+                (
+                    "relationship",
+                    models.TextField(blank=True, help_text="How the referrer and the candidate know each other."),
+                ),
+                ("why_fit", models.TextField(blank=True, help_text="Why the candidate fits the opening.")),
+                (
+                    "consent_confirmed",
+                    models.BooleanField(default=False, help_text="The candidate agreed to be referred."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("in_review", "In review"),
+                            ("interviewing", "Interviewing"),
+                            ("offered", "Offered"),
+                            ("hired", "Hired"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("decline_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                ("status_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("personal_data_erased_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "candidate_employee",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Set when the candidate already works here (an internal move or a self-referral).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opening",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="referrals", to="openings.opening"
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('view_all_referrals', 'Can see every referral, whoever made it (HR)')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("view_all_referrals", "Can see every referral, whoever made it (HR)")],
             },
         ),
         migrations.CreateModel(
-            name='ReferralEvent',
+            name="ReferralEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('submitted', 'Submitted'), ('in_review', 'In review'), ('interviewing', 'Interviewing'), ('offered', 'Offered'), ('hired', 'Hired'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], max_length=16)),
-                ('to_status', models.CharField(choices=[('submitted', 'Submitted'), ('in_review', 'In review'), ('interviewing', 'Interviewing'), ('offered', 'Offered'), ('hired', 'Hired'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], max_length=16)),
-                ('by_service', models.CharField(blank=True, help_text='The service account, for a change made through the API.', max_length=100)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('comment', models.TextField(blank=True)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("in_review", "In review"),
+                            ("interviewing", "Interviewing"),
+                            ("offered", "Offered"),
+                            ("hired", "Hired"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("in_review", "In review"),
+                            ("interviewing", "Interviewing"),
+                            ("offered", "Offered"),
+                            ("hired", "Hired"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "by_service",
+                    models.CharField(
+                        blank=True, help_text="The service account, for a change made through the API.", max_length=100
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="referrals.referral"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['referrer', 'opening'], name='referral_referrer_opening_idx'),
+            model_name="referral",
+            index=models.Index(fields=["referrer", "opening"], name="referral_referrer_opening_idx"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['opening', 'status'], name='referral_opening_status_idx'),
+            model_name="referral",
+            index=models.Index(fields=["opening", "status"], name="referral_opening_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['status', 'status_changed_at'], name='referral_status_changed_idx'),
+            model_name="referral",
+            index=models.Index(fields=["status", "status_changed_at"], name="referral_status_changed_idx"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['updated_at', 'id'], name='referral_updated_idx'),
+            model_name="referral",
+            index=models.Index(fields=["updated_at", "id"], name="referral_updated_idx"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['submitted', 'in_review', 'interviewing', 'offered'])), fields=('opening', 'candidate_email_hash'), name='referral_one_active_per_candidate', violation_error_message='This person is already being considered for this opening.'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["submitted", "in_review", "interviewing", "offered"])),
+                fields=("opening", "candidate_email_hash"),
+                name="referral_one_active_per_candidate",
+                violation_error_message="This person is already being considered for this opening.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referralevent',
-            index=models.Index(fields=['referral', 'at'], name='referral_event_referral_idx'),
+            model_name="referralevent",
+            index=models.Index(fields=["referral", "at"], name="referral_event_referral_idx"),
         ),
     ]

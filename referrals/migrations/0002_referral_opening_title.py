@@ -14,16 +14,19 @@ def snapshot_titles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0001_initial'),
+        ("referrals", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='opening_title',
-            field=models.CharField(blank=True, help_text="The opening's title when the referral was made (what an excluded referrer still sees).", max_length=200),
+            model_name="referral",
+            name="opening_title",
+            field=models.CharField(
+                blank=True,
+                help_text="The opening's title when the referral was made (what an excluded referrer still sees).",
+                max_length=200,
+            ),
         ),
         migrations.RunPython(snapshot_titles, migrations.RunPython.noop),
     ]

@@ -121,8 +121,14 @@ def test_org_unit_shape(api_as, poster, org):
 
 def test_employee_shape(api_as, poster, org):
     employee = UserFactory(
-        email="ana@example.com", full_name="Ana Lima", employee_id="E42", title="Data Analyst",
-        job_function="Data Analysis", division=org["eng"], location=org["berlin"], manager=poster,
+        email="ana@example.com",
+        full_name="Ana Lima",
+        employee_id="E42",
+        title="Data Analyst",
+        job_function="Data Analysis",
+        division=org["eng"],
+        location=org["berlin"],
+        manager=poster,
     )
 
     body = api_as(poster).get(employee_url(employee)).json()

@@ -40,7 +40,9 @@ def test_refused_referral_form(client, poster, direct):
 
 def test_refused_opening_form_names_the_hide_from_errors(client, poster):
     client.force_login(poster)
-    response = client.post("/openings/new/", {"title": "", "excluded_emails": "ghost@example.com", "visibility": "network"})
+    response = client.post(
+        "/openings/new/", {"title": "", "excluded_emails": "ghost@example.com", "visibility": "network"}
+    )
     body = response.content.decode()
     assert "No active employee with: ghost@example.com." in body
     assert "id_excluded_emails" in summary_links_exist(body)
@@ -62,7 +64,9 @@ def test_a_move_must_be_chosen(client, poster):
     referral = ReferralFactory(opening=OpeningFactory(posted_by=poster))
     client.force_login(poster)
     page = client.get("/referrals/").content.decode()
-    assert re.search(r'<select name="status" id="move-\d+" required><option value="" selected>Choose a stage…</option>', page)
+    assert re.search(
+        r'<select name="status" id="move-\d+" required><option value="" selected>Choose a stage…</option>', page
+    )
     response = client.post(f"/referrals/{referral.pk}/move/", {"status": "", "next": "/referrals/"})
     body = response.content.decode()
     assert response.status_code == 400

@@ -140,7 +140,9 @@ def test_refused_requests_answer_4xx_and_change_nothing(api_as, cast, settings, 
     elif case == "duplicate":
         network.connection_request_send(sender=poster, recipient=stranger)
     elif case == "cooldown":
-        network.connection_request_decline(request_obj=network.connection_request_send(sender=poster, recipient=stranger), by=stranger)
+        network.connection_request_decline(
+            request_obj=network.connection_request_send(sender=poster, recipient=stranger), by=stranger
+        )
     elif case == "limit":
         settings.CONNECTION_REQUESTS_PER_DAY = 1
         network.connection_request_send(sender=poster, recipient=cast["hr"])
@@ -156,7 +158,10 @@ def test_refused_requests_answer_4xx_and_change_nothing(api_as, cast, settings, 
 def test_the_limit_message_is_clear(api_as, poster, stranger, settings):
     settings.CONNECTION_REQUESTS_PER_DAY = 0
     detail = api_as(poster).post("/api/v1/connection-requests/", {"to": stranger.pk}, format="json").json()["detail"]
-    assert detail == "You have sent 0 connection requests in the last 24 hours, the daily limit. Please try again tomorrow."
+    assert (
+        detail
+        == "You have sent 0 connection requests in the last 24 hours, the daily limit. Please try again tomorrow."
+    )
 
 
 def test_list_requests_by_direction(api_as, poster, stranger, hr):

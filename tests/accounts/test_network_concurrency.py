@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from accounts.network import services as network
 from accounts.models import Connection, ConnectionRequest
+from accounts.network import services as network
 from tests.factories import UserFactory
 
 pytestmark = [

@@ -27,12 +27,20 @@ def build(seed, employees, **kwargs):
             hris = dict(User.objects.values_list("id", "employee_id"))
             result = {
                 "company": company,
-                "connections": sorted((hris[a], hris[b]) for a, b in Connection.objects.values_list("from_user", "to_user")),
-                "requests": sorted(
-                    (hris[s], hris[r], status) for s, r, status in ConnectionRequest.objects.values_list("sender", "recipient", "status")
+                "connections": sorted(
+                    (hris[a], hris[b]) for a, b in Connection.objects.values_list("from_user", "to_user")
                 ),
-                "degrees": [len(list(network.connections_of(u))) for u in User.objects.filter(pk__in=company.employee_ids)],
-                "personas": {name: network.incoming_requests(User.objects.get(pk=pk)).count() for name, pk in company.personas.items()},
+                "requests": sorted(
+                    (hris[s], hris[r], status)
+                    for s, r, status in ConnectionRequest.objects.values_list("sender", "recipient", "status")
+                ),
+                "degrees": [
+                    len(list(network.connections_of(u))) for u in User.objects.filter(pk__in=company.employee_ids)
+                ],
+                "personas": {
+                    name: network.incoming_requests(User.objects.get(pk=pk)).count()
+                    for name, pk in company.personas.items()
+                },
                 "out": out.getvalue(),
             }
             raise Rollback

@@ -87,10 +87,24 @@ def directory(db):
     eng = DivisionFactory(code="eng", name="Engineering")
     berlin = LocationFactory(code="berlin", name="Berlin")
     paris = LocationFactory(code="paris", name="Paris")
-    UserFactory(full_name="Ada Analyst", title="Senior Data Analyst", division=fin, location=berlin, job_function="Data Analysis")
-    UserFactory(full_name="Bo Builder", title="Software Engineer", division=eng, location=paris, job_function="Software Engineering")
+    UserFactory(
+        full_name="Ada Analyst",
+        title="Senior Data Analyst",
+        division=fin,
+        location=berlin,
+        job_function="Data Analysis",
+    )
+    UserFactory(
+        full_name="Bo Builder",
+        title="Software Engineer",
+        division=eng,
+        location=paris,
+        job_function="Software Engineering",
+    )
     UserFactory(full_name="Cy Counter", title="Accountant", division=fin, location=paris, job_function="Accounting")
-    return UserFactory(full_name="Viewer Person", title="Manager", division=eng, location=berlin, job_function="Management")
+    return UserFactory(
+        full_name="Viewer Person", title="Manager", division=eng, location=berlin, job_function="Management"
+    )
 
 
 @pytest.mark.parametrize(
@@ -141,7 +155,7 @@ def test_profile_of_a_connection(as_user, cast):
 def test_profile_of_second_degree_shows_mutual_connections_and_connect_form(as_user, cast):
     page = text(as_user(cast["poster"]).get(f"/people/{cast['second'].pk}/"))
     assert ">2nd<" in page
-    assert "Mutual connections <span class=\"filter-count\">(1)</span>" in page and "Dan Direct" in page
+    assert 'Mutual connections <span class="filter-count">(1)</span>' in page and "Dan Direct" in page
     assert '<label for="id_message">Add a note (optional):</label>' in page
     assert f'action="/people/{cast["second"].pk}/connect/"' in page
 
@@ -158,7 +172,10 @@ def test_profile_shows_pending_and_respond(as_user, poster, stranger):
     assert "Withdraw request" in mine and f"/network/requests/{request_obj.pk}/withdraw/" in mine
     theirs = text(as_user(stranger).get(f"/people/{poster.pk}/"))
     assert "Respond" in theirs and "Coffee?" in theirs
-    assert f"/network/requests/{request_obj.pk}/accept/" in theirs and f"/network/requests/{request_obj.pk}/decline/" in theirs
+    assert (
+        f"/network/requests/{request_obj.pk}/accept/" in theirs
+        and f"/network/requests/{request_obj.pk}/decline/" in theirs
+    )
 
 
 def test_own_profile_has_no_action(as_user, poster):
@@ -206,7 +223,9 @@ def test_connect_back_accepts_their_request(as_user, poster, stranger):
         ("limit", "the daily limit"),
     ],
 )
-def test_connect_refusals_show_the_message_and_change_nothing(as_user, poster, direct, stranger, settings, setup, message):
+def test_connect_refusals_show_the_message_and_change_nothing(
+    as_user, poster, direct, stranger, settings, setup, message
+):
     target, data = stranger, {}
     if setup == "self":
         target = poster
@@ -300,7 +319,7 @@ def test_not_now(as_user, poster, second, direct):
     assert "Zed Suggested" in text(client.get("/network/"))
     page = text(client.post(f"/people/{stranger.pk}/dismiss/", {"next": "/network/"}, follow=True))
     assert "Zed Suggested will not be suggested again." in page
-    suggestions = page[page.index('id="suggestions-h"'):page.index('id="dismissed-h"')]
+    suggestions = page[page.index('id="suggestions-h"') : page.index('id="dismissed-h"')]
     assert "Zed Suggested</strong>" not in suggestions
     assert SuggestionDismissal.objects.filter(user=direct, dismissed=stranger).exists()
 

@@ -124,7 +124,7 @@ def test_same_function_elsewhere_is_suggested_with_its_reason(org):
 
 
 def test_reason_without_mutual_connections_and_singular(org):
-    lonely = org["person"]("Lone Counterpart", org["fin"], org["berlin"])
+    _lonely = org["person"]("Lone Counterpart", org["fin"], org["berlin"])
     one = org["person"]("One Mutual", org["eng"], org["london"], function="Design")
     friend = org["person"]("Friend", org["eng"], org["london"], function="Design")
     connect(org["viewer"], friend)
@@ -171,7 +171,9 @@ def test_exclusions(org):
     network.suggestion_dismiss(user=viewer, dismissed=dismissed)
     employee_deactivate(employee=person("Gone", org["fin"], org["berlin"]))
     declined = person("Declined Me", org["fin"], org["berlin"])
-    network.connection_request_decline(request_obj=network.connection_request_send(sender=viewer, recipient=declined), by=declined)
+    network.connection_request_decline(
+        request_obj=network.connection_request_send(sender=viewer, recipient=declined), by=declined
+    )
     still = person("Still Suggested", org["fin"], org["berlin"])
     # A connection of a connection who is not connected to the viewer is still suggested.
     connect(connected, still)
@@ -184,7 +186,10 @@ def test_not_now_hides_a_suggestion_for_good(org):
     network.suggestion_dismiss(user=org["viewer"], dismissed=counterpart)
     assert network.suggestions_for(org["viewer"]) == []
     # They can still connect if they meet: dismissing is not blocking.
-    assert network.connection_request_send(sender=counterpart, recipient=org["viewer"]).status == ConnectionRequest.Status.PENDING
+    assert (
+        network.connection_request_send(sender=counterpart, recipient=org["viewer"]).status
+        == ConnectionRequest.Status.PENDING
+    )
 
 
 def test_a_leaver_links_nobody_in_suggestions(org):

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.network import services as network
 from accounts.models import Connection, ConnectionRequest, SuggestionDismissal
 from accounts.network import NetworkError, NetworkNotFound
+from accounts.network import services as network
 from accounts.services import employee_deactivate
 from tests.factories import UserFactory
 
@@ -230,7 +230,9 @@ def test_withdrawn_requests_count_toward_the_limit(poster, settings):
     settings.CONNECTION_REQUESTS_PER_DAY = 2
     a, b, c = UserFactory.create_batch(3)
     for person in (a, b):
-        network.connection_request_withdraw(request_obj=network.connection_request_send(sender=poster, recipient=person), by=poster)
+        network.connection_request_withdraw(
+            request_obj=network.connection_request_send(sender=poster, recipient=person), by=poster
+        )
     with pytest.raises(NetworkError, match="daily limit"):
         network.connection_request_send(sender=poster, recipient=c)
 

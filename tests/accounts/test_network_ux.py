@@ -33,12 +33,12 @@ def test_not_now_can_be_undone(client, direct, second):
     client.force_login(direct)
     client.post(f"/people/{stranger.pk}/dismiss/")
     page = text(client.get("/network/"))
-    dismissed = page[page.index('id="dismissed-h"'):]
+    dismissed = page[page.index('id="dismissed-h"') :]
     assert "Zed Suggested" in dismissed and f'action="/people/{stranger.pk}/restore/"' in dismissed
     back = text(client.post(f"/people/{stranger.pk}/restore/", {"next": "/network/#dismissed"}, follow=True))
     assert "Zed Suggested may be suggested to you again." in back
     assert not SuggestionDismissal.objects.filter(user=direct, dismissed=stranger).exists()
-    suggestions = back[back.index('id="suggestions-h"'):back.index('id="connections-h"')]
+    suggestions = back[back.index('id="suggestions-h"') : back.index('id="connections-h"')]
     assert "Zed Suggested" in suggestions
 
 

@@ -25,7 +25,13 @@ def people():
     """The generated people, by what a visitor sees (ids differ between databases and runs)."""
     return sorted(
         User.objects.filter(email__endswith=f"@{demo.DEMO_DOMAIN}").values_list(
-            "email", "full_name", "employee_id", "title", "job_function", "division__code", "location__code",
+            "email",
+            "full_name",
+            "employee_id",
+            "title",
+            "job_function",
+            "division__code",
+            "location__code",
             "manager__email",
         )
     )

@@ -20,7 +20,9 @@ USERS = "/admin/accounts/user/"
 
 @pytest.fixture
 def root(db):
-    return User.objects.create_superuser(email="root@example.com", full_name="Rita Root", password="root-pass-2026", employee_id="E0")
+    return User.objects.create_superuser(
+        email="root@example.com", full_name="Rita Root", password="root-pass-2026", employee_id="E0"
+    )
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def test_the_rule_itself(root, hr, poster):
 
 def test_hr_cannot_set_a_superusers_password_in_the_admin(hr_admin, root):
     page = hr_admin.get(f"{USERS}{root.pk}/password/")
-    posted = hr_admin.post(f"{USERS}{root.pk}/password/", {"password1": "taken-over-2026!", "password2": "taken-over-2026!"})
+    posted = hr_admin.post(
+        f"{USERS}{root.pk}/password/", {"password1": "taken-over-2026!", "password2": "taken-over-2026!"}
+    )
 
     assert page.status_code == 403
     assert posted.status_code == 403
@@ -60,14 +64,16 @@ def test_a_superuser_still_changes_a_superuser(client, root):
     other = User.objects.create_superuser(email="root2@example.com", full_name="Ron Root")
     client.force_login(root)
 
-    response = client.post(f"{USERS}{other.pk}/password/", {"password1": "new-pass-2026!", "password2": "new-pass-2026!"})
+    response = client.post(
+        f"{USERS}{other.pk}/password/", {"password1": "new-pass-2026!", "password2": "new-pass-2026!"}
+    )
 
     assert response.status_code == 302
     other.refresh_from_db()
     assert other.check_password("new-pass-2026!")
 
 
-def test_hr_cannot_change_a_superuser_through_the_api(api_as, hr, root, service_api):
+def test_hr_cannot_change_a_superuser_through_the_api(api_as, hr, root, service_api):  # noqa: F811 - the imported fixture
     as_hr = api_as(hr).patch(f"/api/v1/employees/{root.pk}/", {"email": "mine@example.com"}, format="json")
     as_service = service_api("hr:write").patch(f"/api/v1/employees/{root.pk}/", {"is_active": False}, format="json")
     as_root = api_as(root).patch(f"/api/v1/employees/{root.pk}/", {"title": "Administrator"}, format="json")
@@ -80,11 +86,19 @@ def test_hr_cannot_change_a_superuser_through_the_api(api_as, hr, root, service_
     assert (root.email, root.is_active, root.title) == ("root@example.com", True, "Administrator")
 
 
-def test_hr_cannot_change_a_superuser_by_upsert_or_bulk(service_api, root):
+def test_hr_cannot_change_a_superuser_by_upsert_or_bulk(service_api, root):  # noqa: F811 - the imported fixture
     hris = service_api("hr:write")
-    put = hris.put("/api/v1/employees/by-employee-id/E0/", {"email": "mine@example.com", "full_name": "Rita Root"}, format="json")
-    bulk = hris.post("/api/v1/employees/bulk/", [{"employee_id": "E0", "email": "root@example.com", "full_name": "Rita Root", "is_active": False}], format="json")
-    unchanged = hris.put("/api/v1/employees/by-employee-id/E0/", {"email": "root@example.com", "full_name": "Rita Root"}, format="json")
+    put = hris.put(
+        "/api/v1/employees/by-employee-id/E0/", {"email": "mine@example.com", "full_name": "Rita Root"}, format="json"
+    )
+    bulk = hris.post(
+        "/api/v1/employees/bulk/",
+        [{"employee_id": "E0", "email": "root@example.com", "full_name": "Rita Root", "is_active": False}],
+        format="json",
+    )
+    unchanged = hris.put(
+        "/api/v1/employees/by-employee-id/E0/", {"email": "root@example.com", "full_name": "Rita Root"}, format="json"
+    )
 
     assert put.status_code == 400
     assert put.json()["fields"]["non_field_errors"] == ["Only a superuser can change a superuser."]

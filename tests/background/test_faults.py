@@ -20,7 +20,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import User
 from background.models import OutgoingEmail
 from openings import digest as digest_lib
 from openings.models import DigestDelivery, Opening
@@ -42,7 +41,9 @@ LEASE = 6
 
 def environment(smtp_port, **extra):
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -65,8 +66,12 @@ def environment(smtp_port, **extra):
 
 def start(args, smtp_port, **extra):
     return subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment(smtp_port, **extra),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment(smtp_port, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -103,7 +108,9 @@ def smtp():
 def company(db):
     """A poster and eight colleagues who each have one new company-wide opening in their digest."""
     poster = UserFactory(email="poster@example.com")
-    OpeningFactory(posted_by=poster, visibility=Opening.Visibility.COMPANY, opened_at=timezone.now() - timedelta(hours=1))
+    OpeningFactory(
+        posted_by=poster, visibility=Opening.Visibility.COMPANY, opened_at=timezone.now() - timedelta(hours=1)
+    )
     colleagues = [UserFactory(email=f"colleague{i}@example.com") for i in range(8)]
     return sorted(u.email for u in colleagues)
 
@@ -213,7 +220,9 @@ def test_a_worker_killed_mid_task_has_its_task_requeued_and_finished_by_another(
     assert DBTaskResult.objects.get(pk=result.id).status == "RUNNING"
     second = start(["run_worker", "--interval", "0.1", "--no-startup-delay"], smtp.port)
     try:
-        wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL", timeout=30, what="the re-queued task")
+        wait_for(
+            lambda: DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL", timeout=30, what="the re-queued task"
+        )
     finally:
         kill(second)
     row = DBTaskResult.objects.get(pk=result.id)

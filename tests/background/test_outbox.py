@@ -44,7 +44,9 @@ def opening(poster):
     return OpeningFactory(posted_by=poster, visibility=Opening.Visibility.COMPANY)
 
 
-def test_every_notification_is_an_outbox_row_written_with_its_cause(poster, direct, stranger, opening, django_capture_on_commit_callbacks):
+def test_every_notification_is_an_outbox_row_written_with_its_cause(
+    poster, direct, stranger, opening, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         referral = services.referral_submit(referrer=direct, opening=opening, **CANDIDATE)
         services.referral_move(referral=referral, by=poster, status=Referral.Status.IN_REVIEW)
@@ -108,7 +110,9 @@ def test_an_email_another_live_process_holds_is_left_alone_until_its_lease_expir
     network.connection_request_send(sender=direct, recipient=stranger)  # tasks run at once in tests
     mail.outbox.clear()
     row = OutgoingEmail.objects.get()
-    OutgoingEmail.objects.filter(pk=row.pk).update(status="pending", holder="other-host:42:abc", lease_until=timezone.now() + leases.lease_length())
+    OutgoingEmail.objects.filter(pk=row.pk).update(
+        status="pending", holder="other-host:42:abc", lease_until=timezone.now() + leases.lease_length()
+    )
     assert emails.emails_send()["sent"] == 0 and mail.outbox == []
     with time_machine.travel(timezone.now() + leases.lease_length() + timedelta(seconds=1), tick=False):
         assert emails.emails_send()["sent"] == 1

@@ -59,7 +59,9 @@ def test_sixteen_concurrent_clients_get_exactly_the_budget_through_redis(setting
     from django.core.cache import caches
 
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
     try:
         assert hammer(f"test:redis:{uuid.uuid4().hex}") == LIMIT
     finally:

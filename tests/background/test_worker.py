@@ -19,8 +19,15 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 
 def worker(worker_id="w1"):
     return LeasingWorker(
-        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id=worker_id, excluded_queue_names=[], sweep_interval=3600,
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+        sweep_interval=3600,
     )
 
 
@@ -38,7 +45,9 @@ def test_a_claimed_task_carries_a_lease_that_ends_with_the_task(queued, settings
     assert str(taken.pk) == queued.id and taken.status == "RUNNING"
     lease = TaskLease.objects.get(task_id=taken.pk)
     assert lease.holder == "w1"
-    assert abs((lease.lease_until - timezone.now()) - timedelta(seconds=settings.TASK_LEASE_SECONDS)) < timedelta(seconds=5)
+    assert abs((lease.lease_until - timezone.now()) - timedelta(seconds=settings.TASK_LEASE_SECONDS)) < timedelta(
+        seconds=5
+    )
     first.run_task(taken)
     TaskLease.objects.filter(task_id=taken.pk).delete()  # what turn() does after run_task
     assert DBTaskResult.objects.get(pk=queued.id).status == "SUCCESSFUL"

@@ -53,13 +53,24 @@ def cluster():
     try:
         yield start, stop
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", f"{PGBIN}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", f"{PGBIN}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(home, ignore_errors=True)
 
 
 def manage(*args, timeout=120):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": URL, "DEBUG": "false", "LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": URL,
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 ENQUEUE = "from openings.tasks import close_expired_openings as t; print(t.enqueue().id)"
@@ -90,10 +101,20 @@ def test_the_worker_waits_out_a_database_outage_and_runs_the_next_task(cluster):
     start, stop = cluster
     migrated = manage("migrate", "--noinput", "-v", "0")
     assert migrated.returncode == 0, migrated.stderr
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": URL, "DEBUG": "false", "CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": URL,
+        "DEBUG": "false",
+        "CONN_MAX_AGE": "0",
+    }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--interval", "0.2", "--no-startup-delay", "--sweep-interval", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         wait_until_successful(enqueue())

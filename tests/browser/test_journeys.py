@@ -35,7 +35,9 @@ def test_engineer_finds_an_opening_refers_and_follows(visit):
     poster = UserFactory(full_name="Paula Poster")
     engineer = UserFactory(full_name="Erin Engineer", title="Software Engineer")
     connect(poster, engineer)
-    OpeningFactory(title="Platform Engineer", posted_by=poster, closes_on=timezone.localdate() + timezone.timedelta(days=20))
+    OpeningFactory(
+        title="Platform Engineer", posted_by=poster, closes_on=timezone.localdate() + timezone.timedelta(days=20)
+    )
 
     page = visit(engineer)
     check_page(page)

@@ -15,7 +15,6 @@ from tests.integrations.conftest import verify_signature
 from tests.openings.factories import OpeningFactory
 from tests.referrals.factories import ReferralFactory
 
-
 # --- Scopes: reads need hr:read, writes hr:write -----------------------------------------------------
 
 
@@ -50,7 +49,9 @@ def move(api, referral, body, **headers):
     return api.patch(f"/api/v1/referrals/{referral.pk}/", body, format="json", **headers)
 
 
-def test_the_ats_moves_a_referral_along_the_pipeline(service_api, referral, receiver, django_capture_on_commit_callbacks):
+def test_the_ats_moves_a_referral_along_the_pipeline(
+    service_api, referral, receiver, django_capture_on_commit_callbacks
+):
     endpoint = webhooks.endpoint_create(url=receiver.url, events=["referral.status_changed"])
     ats = service_api("hr", name="ATS")
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,12 +125,16 @@ def test_a_new_referral_emits_referral_created(api_as, direct, poster, receiver,
 
 def test_hr_creates_a_service_account_and_issues_a_token_once(client, hr, api):
     client.force_login(hr)
-    response = client.post("/admin/accounts/serviceaccount/add/", {"name": "Workday", "description": "HRIS", "is_active": "on"})
+    response = client.post(
+        "/admin/accounts/serviceaccount/add/", {"name": "Workday", "description": "HRIS", "is_active": "on"}
+    )
     assert response.status_code == 302
     account = ServiceAccount.objects.get(name="Workday")
 
     response = client.post(
-        "/admin/accounts/serviceaccount/", {"action": "issue_token_hr_read", "_selected_action": [account.pk]}, follow=True
+        "/admin/accounts/serviceaccount/",
+        {"action": "issue_token_hr_read", "_selected_action": [account.pk]},
+        follow=True,
     )
     page = response.content.decode()
     plain = re.search(r"(rb_[A-Za-z0-9_-]{20,})", page).group(1)

@@ -13,7 +13,9 @@ from tests.openings.factories import OpeningFactory
 def test_an_update_records_who_and_the_diff(service_api, db):
     api = service_api("hr")
     employee = UserFactory(title="Analyst", job_function="Data")
-    response = api.patch(f"/api/v1/employees/{employee.pk}/", {"title": "Lead Analyst"}, format="json", HTTP_X_REQUEST_ID="req-42")
+    response = api.patch(
+        f"/api/v1/employees/{employee.pk}/", {"title": "Lead Analyst"}, format="json", HTTP_X_REQUEST_ID="req-42"
+    )
     assert response.status_code == 200
     assert response["X-Request-Id"] == "req-42"
     event = AuditEvent.objects.get()
@@ -58,7 +60,9 @@ def test_a_portal_session_write_is_recorded_with_the_employee(client, hr):
 
 def test_custom_actions_and_secrets(service_api, db):
     api = service_api("hr")
-    created = api.post("/api/v1/webhooks/", {"url": "https://ats.example.com/h", "events": ["opening.created"]}, format="json")
+    created = api.post(
+        "/api/v1/webhooks/", {"url": "https://ats.example.com/h", "events": ["opening.created"]}, format="json"
+    )
     api.post(f"/api/v1/webhooks/{created.json()['id']}/rotate-secret/")
     create_event, rotate_event = AuditEvent.objects.order_by("id")
     assert create_event.action == "webhook.create"
@@ -110,7 +114,9 @@ def test_audit_log_filters_and_pages(service_api, api_as, hr):
     assert {e["changes"]["code"] for e in results(f"?since={quote(since)}")["results"]} == {"a", "c", "d"}
     page = results("?page_size=3")
     assert len(page["results"]) == 3 and page["next"]
-    assert [e["id"] for e in page["results"]] == sorted((e["id"] for e in page["results"]), reverse=True)  # newest first
+    assert [e["id"] for e in page["results"]] == sorted(
+        (e["id"] for e in page["results"]), reverse=True
+    )  # newest first
     assert reader.get("/api/v1/audit-events/?since=yesterday").status_code == 400
 
 

@@ -38,8 +38,12 @@ def test_a_malformed_cursor_is_a_400(api_as, hr, path, value):
 
 @pytest.mark.parametrize(
     "path, name",
-    [("/api/v1/employees/", "updated_since"), ("/api/v1/openings/", "updated_since"),
-     ("/api/v1/referrals/", "updated_since"), ("/api/v1/audit-events/", "since")],
+    [
+        ("/api/v1/employees/", "updated_since"),
+        ("/api/v1/openings/", "updated_since"),
+        ("/api/v1/referrals/", "updated_since"),
+        ("/api/v1/audit-events/", "since"),
+    ],
 )
 @pytest.mark.parametrize(
     "value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59"]
@@ -48,7 +52,9 @@ def test_dates_at_the_edges_of_the_calendar_are_a_400(api_as, hr, path, name, va
     assert_error_shape(api_as(hr).get(path, {name: value}), 400, name)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/employees/", "/api/v1/openings/", "/api/v1/referrals/", "/api/v1/audit-events/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/employees/", "/api/v1/openings/", "/api/v1/referrals/", "/api/v1/audit-events/"]
+)
 def test_any_offset_is_understood(api_as, hr, path):
     # -23:59 is valid ISO 8601 but no zone PostgreSQL accepts: it is converted to UTC first.
     name = "since" if "audit" in path else "updated_since"

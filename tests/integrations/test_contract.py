@@ -21,7 +21,9 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 def run_manage(*args):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,16 @@ def test_the_integration_endpoints_are_documented(schema):
         ("/api/v1/webhooks/{id}/rotate-secret/", "post"),
     } <= documented
     fields = schema["components"]["schemas"]["EmployeeRecordRequest"]["properties"]
-    assert set(fields) == {"email", "full_name", "title", "job_function", "division", "location", "manager_employee_id", "is_active"}
+    assert set(fields) == {
+        "email",
+        "full_name",
+        "title",
+        "job_function",
+        "division",
+        "location",
+        "manager_employee_id",
+        "is_active",
+    }
 
 
 # --- One error shape, whatever the status -----------------------------------------------------------
@@ -98,12 +109,18 @@ def assert_error(response, status, code=None):
 
 
 def test_400_names_the_field(service_api):
-    body = assert_error(service_api("hr").post("/api/v1/divisions/", {"code": "sales", "name": 7, "colour": "red"}, format="json"), 400, "invalid")
+    body = assert_error(
+        service_api("hr").post("/api/v1/divisions/", {"code": "sales", "name": 7, "colour": "red"}, format="json"),
+        400,
+        "invalid",
+    )
     assert body["fields"]["colour"] == ["Unknown field."]
 
 
 def test_400_for_malformed_json(service_api):
-    assert_error(service_api("hr").post("/api/v1/divisions/", "{not json", content_type="application/json"), 400, "parse_error")
+    assert_error(
+        service_api("hr").post("/api/v1/divisions/", "{not json", content_type="application/json"), 400, "parse_error"
+    )
     assert Division.objects.count() == 0
 
 
@@ -114,7 +131,9 @@ def test_401_without_credentials(api, db):
 
 
 def test_403_for_an_employee_writing_the_directory(api_as, stranger):
-    assert_error(api_as(stranger).post("/api/v1/divisions/", {"code": "x", "name": "X"}, format="json"), 403, "permission_denied")
+    assert_error(
+        api_as(stranger).post("/api/v1/divisions/", {"code": "x", "name": "X"}, format="json"), 403, "permission_denied"
+    )
 
 
 def test_404_for_a_hidden_or_missing_object_and_an_unknown_route(api_as, stranger, poster):
@@ -130,7 +149,9 @@ def test_405_for_a_method_the_endpoint_does_not_take(service_api):
 
 
 def test_409_for_a_conflict(api_as, poster, direct):
-    body = assert_error(api_as(poster).post("/api/v1/connection-requests/", {"to": direct.pk}, format="json"), 409, "conflict")
+    body = assert_error(
+        api_as(poster).post("/api/v1/connection-requests/", {"to": direct.pk}, format="json"), 409, "conflict"
+    )
     assert "to" in body["fields"]
 
 

@@ -115,7 +115,13 @@ def test_unauthenticated_requests_are_refused_as_usual(api, db):
 
 def test_replays_work_for_employees_too(api_as, poster):
     division, location = DivisionFactory(), LocationFactory()
-    body = {"title": "T", "description": "D", "division": division.code, "location": location.code, "visibility": "company"}
+    body = {
+        "title": "T",
+        "description": "D",
+        "division": division.code,
+        "location": location.code,
+        "visibility": "company",
+    }
     api = api_as(poster)
     first = post(api, "/api/v1/openings/", body, "opening-1")
     second = post(api, "/api/v1/openings/", body, "opening-1")

@@ -8,14 +8,22 @@ from tests.referrals.factories import ReferralFactory
 
 def test_a_replay_after_losing_hr_is_refused(api_as, cast):
     hr = cast["hr"]
-    referral = ReferralFactory(opening=OpeningFactory(posted_by=cast["poster"]), referrer=cast["direct"], candidate_name="Ada Secret")
+    referral = ReferralFactory(
+        opening=OpeningFactory(posted_by=cast["poster"]), referrer=cast["direct"], candidate_name="Ada Secret"
+    )
     api = api_as(hr)
-    first = api.patch(f"/api/v1/referrals/{referral.pk}/", {"status": "in_review"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
-    again = api.patch(f"/api/v1/referrals/{referral.pk}/", {"status": "in_review"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    first = api.patch(
+        f"/api/v1/referrals/{referral.pk}/", {"status": "in_review"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1"
+    )
+    again = api.patch(
+        f"/api/v1/referrals/{referral.pk}/", {"status": "in_review"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1"
+    )
     assert first.status_code == 200 and again.status_code == 200 and again["Idempotent-Replayed"] == "true"
 
     hr.groups.clear()
-    replay = api.patch(f"/api/v1/referrals/{referral.pk}/", {"status": "in_review"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    replay = api.patch(
+        f"/api/v1/referrals/{referral.pk}/", {"status": "in_review"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1"
+    )
     fresh_get = api.get(f"/api/v1/referrals/{referral.pk}/")
 
     assert fresh_get.status_code == 404
@@ -28,7 +36,12 @@ def test_a_replay_after_losing_hr_is_refused(api_as, cast):
 def test_a_replayed_create_is_refused_once_the_object_is_out_of_sight(api_as, cast):
     opening = OpeningFactory(posted_by=cast["poster"], visibility="company")
     api = api_as(cast["direct"])
-    body = {"opening": opening.pk, "candidate_name": "Bea", "candidate_email": "bea@example.org", "consent_confirmed": True}
+    body = {
+        "opening": opening.pk,
+        "candidate_name": "Bea",
+        "candidate_email": "bea@example.org",
+        "consent_confirmed": True,
+    }
     created = api.post("/api/v1/referrals/", body, format="json", HTTP_IDEMPOTENCY_KEY="refer-1")
     assert created.status_code == 201
     assert api.post("/api/v1/referrals/", body, format="json", HTTP_IDEMPOTENCY_KEY="refer-1").status_code == 201

@@ -46,7 +46,12 @@ def test_put_creates_then_updates_then_changes_nothing(hris, org):
     created = put_employee(hris, "E100", record())
     assert created.status_code == 201, created.json()
     body = created.json()
-    assert (body["employee_id"], body["email"], body["division"], body["location"]) == ("E100", "lena.fischer@example.com", "finance", "berlin")
+    assert (body["employee_id"], body["email"], body["division"], body["location"]) == (
+        "E100",
+        "lena.fischer@example.com",
+        "finance",
+        "berlin",
+    )
     employee = User.objects.get(employee_id="E100")
     assert not employee.has_usable_password()  # sets it through the password-reset email
     assert employee.emailaddress_set.get().verified
@@ -137,7 +142,9 @@ def test_unknown_division_names_the_code(hris, org):
 
 
 def test_malformed_json_is_a_400(hris, org):
-    response = hris.put("/api/v1/employees/by-employee-id/E100/", '{"email": "x@example.com",', content_type="application/json")
+    response = hris.put(
+        "/api/v1/employees/by-employee-id/E100/", '{"email": "x@example.com",', content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
     assert User.objects.count() == 0
@@ -199,7 +206,10 @@ def test_bulk_reports_what_changed(hris, org):
     assert response.status_code == 200, response.json()
     report = response.json()
     assert {k: report[k] for k in ("created", "updated", "unchanged", "deactivated")} == {
-        "created": 2, "updated": 0, "unchanged": 1, "deactivated": 1,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 1,
+        "deactivated": 1,
     }
     assert [r["outcome"] for r in report["rows"]] == ["created", "created", "unchanged", "deactivated"]
     assert User.objects.get(employee_id="E1").manager.employee_id == "E2"
@@ -360,7 +370,10 @@ CSV_HEADER = "employee_id,email,full_name,title,job_function,division,location,m
 def test_the_csv_reader_keeps_quoted_line_breaks_and_unicode_separators_as_data():
     from integrations.provisioning import read_employee_csv
 
-    text = CSV_HEADER + 'E1,a@example.com,"Ann\r\nLee",Head\u2028of X,Ops\u0085Team,,,,\r\nE2,b@example.com,Bob,,,,,,false\n'
+    text = (
+        CSV_HEADER
+        + 'E1,a@example.com,"Ann\r\nLee",Head\u2028of X,Ops\u0085Team,,,,\r\nE2,b@example.com,Bob,,,,,,false\n'
+    )
     rows = read_employee_csv(text)
     assert [(r["employee_id"], r["full_name"], r["title"], r["job_function"], r["_line"]) for r in rows] == [
         ("E1", "Ann\r\nLee", "Head\u2028of X", "Ops\u0085Team", 2),
@@ -372,7 +385,10 @@ def test_the_csv_reader_keeps_quoted_line_breaks_and_unicode_separators_as_data(
 @pytest.mark.parametrize(
     "body,message",
     [
-        ("E1,a@example.com,A,,,,,,true,surplus\n", "Row 2 (line 2) has 10 values but the header has 9 columns: column 10"),
+        (
+            "E1,a@example.com,A,,,,,,true,surplus\n",
+            "Row 2 (line 2) has 10 values but the header has 9 columns: column 10",
+        ),
         ('E1,a@example.com,A,,,,,,true\nE2,"b@example.com,B\n', "Row 3 (line 3): unexpected end of data"),
     ],
 )

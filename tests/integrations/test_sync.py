@@ -48,7 +48,9 @@ def test_employee_sync_neither_skips_nor_repeats_while_rows_change(service_api, 
             # A row already sent changes, a row not yet sent changes, a leaver is deactivated, and a
             # new employee arrives.
             User.objects.filter(pk=employees[0].pk).update(title="Changed after it was sent", updated_at=timezone.now())
-            User.objects.filter(pk=employees[7].pk).update(title="Changed before it was sent", updated_at=timezone.now())
+            User.objects.filter(pk=employees[7].pk).update(
+                title="Changed before it was sent", updated_at=timezone.now()
+            )
             User.objects.filter(pk=employees[8].pk).update(is_active=False, updated_at=timezone.now())
             created_meanwhile.append(UserFactory())
         if page_number == 2:

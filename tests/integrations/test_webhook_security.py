@@ -39,7 +39,9 @@ def post_an_opening(django_capture_on_commit_callbacks, poster, org):
 
     def post():
         with django_capture_on_commit_callbacks(execute=True):
-            return opening_create(posted_by=poster, title="Data Engineer", description="Pipelines.", division=division, location=location)
+            return opening_create(
+                posted_by=poster, title="Data Engineer", description="Pipelines.", division=division, location=location
+            )
 
     return post
 
@@ -100,7 +102,9 @@ def test_a_name_is_checked_after_resolution(settings, receiver, post_an_opening)
 
 def test_a_failed_attempt_keeps_the_status_and_reason_never_the_body(service_api, receiver, post_an_opening):
     hr_api = service_api("hr")
-    endpoint_id = hr_api.post("/api/v1/webhooks/", {"url": receiver.url, "events": ["opening.created"]}, format="json").json()["id"]
+    endpoint_id = hr_api.post(
+        "/api/v1/webhooks/", {"url": receiver.url, "events": ["opening.created"]}, format="json"
+    ).json()["id"]
     receiver.status = 500
     receiver.body = b"root:x:0:0 internal-only secrets"
 
@@ -122,7 +126,9 @@ def test_a_subscription_needs_the_read_scope_of_each_event(service_api, receiver
 
     refused = write_only.post("/api/v1/webhooks/", body, format="json")
     created = service_api("hr").post("/api/v1/webhooks/", body, format="json")
-    widened = write_only.patch(f"/api/v1/webhooks/{created.json()['id']}/", {"events": ["employee.deactivated"]}, format="json")
+    widened = write_only.patch(
+        f"/api/v1/webhooks/{created.json()['id']}/", {"events": ["employee.deactivated"]}, format="json"
+    )
 
     assert refused.status_code == 400
     assert refused.json()["fields"]["events"] == [
@@ -160,7 +166,9 @@ def test_an_employee_who_leaves_hr_stops_receiving(api_as, hr, receiver, post_an
 
 def test_replay_needs_the_read_scope_too(service_api, receiver, post_an_opening):
     hr_api = service_api("hr")
-    endpoint_id = hr_api.post("/api/v1/webhooks/", {"url": receiver.url, "events": ["opening.created"]}, format="json").json()["id"]
+    endpoint_id = hr_api.post(
+        "/api/v1/webhooks/", {"url": receiver.url, "events": ["opening.created"]}, format="json"
+    ).json()["id"]
     post_an_opening()
     delivery = WebhookDelivery.objects.get()
     url = f"/api/v1/webhooks/{endpoint_id}/deliveries/{delivery.pk}/replay/"
@@ -188,7 +196,9 @@ def test_a_new_service_token_is_shown_once_and_never_in_the_messages_cookie(clie
     account = ServiceAccount.objects.create(name="ATS")
     client.force_login(hr)
 
-    response = client.post("/admin/accounts/serviceaccount/", {"action": "issue_token_hr", "_selected_action": [account.pk]})
+    response = client.post(
+        "/admin/accounts/serviceaccount/", {"action": "issue_token_hr", "_selected_action": [account.pk]}
+    )
 
     token = ApiToken.objects.get(service_account=account)
     plain = response.content.decode().split('<code class="secret-once">', 1)[1].split("</code>", 1)[0]
@@ -202,10 +212,13 @@ def test_a_webhook_secret_is_shown_once_and_never_in_the_messages_cookie(client,
     client.force_login(hr)
 
     created = client.post(
-        "/admin/integrations/webhookendpoint/add/", {"url": receiver.url, "events": ["opening.created"], "is_active": "on"}
+        "/admin/integrations/webhookendpoint/add/",
+        {"url": receiver.url, "events": ["opening.created"], "is_active": "on"},
     )
     endpoint = WebhookEndpoint.objects.get()
-    rotated = client.post("/admin/integrations/webhookendpoint/", {"action": "rotate_secret", "_selected_action": [endpoint.pk]})
+    rotated = client.post(
+        "/admin/integrations/webhookendpoint/", {"action": "rotate_secret", "_selected_action": [endpoint.pk]}
+    )
     old_secret = endpoint.secret
     endpoint.refresh_from_db()
 
@@ -220,7 +233,9 @@ def test_the_admin_refuses_an_internal_webhook_address(client, hr, settings):
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     client.force_login(hr)
 
-    response = client.post("/admin/integrations/webhookendpoint/add/", {"url": "http://169.254.169.254/", "events": ["opening.created"]})
+    response = client.post(
+        "/admin/integrations/webhookendpoint/add/", {"url": "http://169.254.169.254/", "events": ["opening.created"]}
+    )
 
     assert response.status_code == 200
     assert "internal address" in response.content.decode()

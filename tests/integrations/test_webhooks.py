@@ -82,7 +82,9 @@ def test_only_subscribed_and_active_endpoints_get_an_event(receiver, poster, org
     assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [wanted.pk]
 
 
-def test_a_receiver_that_is_down_gets_retries_with_backoff(down_url, api_as, poster, org, django_capture_on_commit_callbacks):
+def test_a_receiver_that_is_down_gets_retries_with_backoff(
+    down_url, api_as, poster, org, django_capture_on_commit_callbacks
+):
     subscribe(down_url)
     before = timezone.now()
     response = post_opening(api_as, poster, org, django_capture_on_commit_callbacks)
@@ -114,7 +116,9 @@ def test_a_receiver_that_is_down_gets_retries_with_backoff(down_url, api_as, pos
     assert timedelta(hours=20) < sum(webhooks.BACKOFF, timedelta()) < timedelta(hours=26)
 
 
-def test_a_slow_receiver_never_blocks_the_request(receiver, api_as, poster, org, settings, django_capture_on_commit_callbacks):
+def test_a_slow_receiver_never_blocks_the_request(
+    receiver, api_as, poster, org, settings, django_capture_on_commit_callbacks
+):
     """With the production-like queue the request only enqueues; the worker's attempt gives up at
     the timeout and is retried."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -147,7 +151,9 @@ def test_a_slow_receiver_never_blocks_the_request(receiver, api_as, poster, org,
     assert len({r["headers"]["Webhook-Id"] for r in receiver.requests}) == 1
 
 
-def test_with_the_immediate_queue_an_attempt_is_cut_at_the_timeout(receiver, api_as, poster, org, settings, django_capture_on_commit_callbacks):
+def test_with_the_immediate_queue_an_attempt_is_cut_at_the_timeout(
+    receiver, api_as, poster, org, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_TIMEOUT_SECONDS = 1
     receiver.delay = 4
     subscribe(receiver.url)
@@ -225,7 +231,9 @@ def test_replay_sends_the_same_event_again(receiver, service_api, poster, org, d
     assert response.json()["replay_of"] == first.pk
     assert len(receiver.requests) == 2  # sent at once by the (immediate) worker
     assert receiver.requests[0]["headers"]["Webhook-Id"] == receiver.requests[1]["headers"]["Webhook-Id"]
-    assert service_api("hr:read").post(f"/api/v1/webhooks/{endpoint.pk}/deliveries/{first.pk}/replay/").status_code == 403
+    assert (
+        service_api("hr:read").post(f"/api/v1/webhooks/{endpoint.pk}/deliveries/{first.pk}/replay/").status_code == 403
+    )
 
 
 def test_a_disabled_endpoint_stops_its_pending_deliveries(receiver, poster, org):
@@ -256,7 +264,9 @@ def test_an_event_rolls_back_with_its_change(poster, org, receiver):
 def test_a_refused_write_emits_nothing(api_as, poster, org, receiver):
     subscribe(receiver.url)
     division, location = org
-    response = api_as(poster).post("/api/v1/openings/", opening_body(division, location, visibility="everyone"), format="json")
+    response = api_as(poster).post(
+        "/api/v1/openings/", opening_body(division, location, visibility="everyone"), format="json"
+    )
     assert response.status_code == 400
     assert OutboxEvent.objects.count() == 0
 
@@ -363,7 +373,9 @@ def test_the_delivery_log_of_an_endpoint(down_url, service_api, poster, org):
     body = page.json()
     assert len(body["results"]) == 2 and body["next"]
     assert body["results"][0]["event"]["type"] == "opening.created"
-    assert {"status", "attempts", "next_attempt_at", "last_response_code", "last_error", "duration_ms"} <= set(body["results"][0])
+    assert {"status", "attempts", "next_attempt_at", "last_response_code", "last_error", "duration_ms"} <= set(
+        body["results"][0]
+    )
     rest = api.get(body["next"]).json()
     assert len(rest["results"]) == 1
     assert api.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/?status=sideways").status_code == 400
@@ -379,7 +391,9 @@ def test_admin_rotates_secrets_and_replays_deliveries(client, hr, receiver, post
 
     old = endpoint.secret
     response = client.post(
-        "/admin/integrations/webhookendpoint/", {"action": "rotate_secret", "_selected_action": [endpoint.pk]}, follow=True
+        "/admin/integrations/webhookendpoint/",
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk]},
+        follow=True,
     )
     endpoint.refresh_from_db()
     assert endpoint.secret != old and endpoint.previous_secret == old
@@ -398,7 +412,12 @@ def test_admin_creates_an_endpoint_and_shows_its_secret_once(client, hr):
     client.force_login(hr)
     response = client.post(
         "/admin/integrations/webhookendpoint/add/",
-        {"url": "https://ats.example.com/hook", "description": "ATS", "events": ["opening.created", "referral.created"], "is_active": "on"},
+        {
+            "url": "https://ats.example.com/hook",
+            "description": "ATS",
+            "events": ["opening.created", "referral.created"],
+            "is_active": "on",
+        },
         follow=True,
     )
     endpoint = WebhookEndpoint.objects.get()
@@ -407,5 +426,7 @@ def test_admin_creates_an_endpoint_and_shows_its_secret_once(client, hr):
     assert endpoint.secret in response.content.decode()
     page = client.get(f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/").content.decode()
     assert endpoint.secret not in page
-    refused = client.post("/admin/integrations/webhookendpoint/add/", {"url": "ftp://x.example.com/", "events": ["opening.created"]})
+    refused = client.post(
+        "/admin/integrations/webhookendpoint/add/", {"url": "ftp://x.example.com/", "events": ["opening.created"]}
+    )
     assert refused.status_code == 200 and WebhookEndpoint.objects.count() == 1

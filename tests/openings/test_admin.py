@@ -14,11 +14,18 @@ OPENINGS = "/admin/openings/opening/"
 
 def change_data(opening, **overrides):
     data = {
-        "title": opening.title, "description": opening.description, "division": opening.division_id,
-        "location": opening.location_id, "employment_type": opening.employment_type,
-        "work_arrangement": opening.work_arrangement, "visibility": opening.visibility,
-        "closes_on": "", "referral_bonus_amount": "", "referral_bonus_currency": "",
-        "exclusions-TOTAL_FORMS": "0", "exclusions-INITIAL_FORMS": "0",
+        "title": opening.title,
+        "description": opening.description,
+        "division": opening.division_id,
+        "location": opening.location_id,
+        "employment_type": opening.employment_type,
+        "work_arrangement": opening.work_arrangement,
+        "visibility": opening.visibility,
+        "closes_on": "",
+        "referral_bonus_amount": "",
+        "referral_bonus_currency": "",
+        "exclusions-TOTAL_FORMS": "0",
+        "exclusions-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

@@ -265,7 +265,12 @@ def test_a_claim_left_by_a_dead_run_is_sent_once_its_lease_expires(poster, direc
     fresh(posted_by=poster, visibility=V.NETWORK)
     now = timezone.now()
     left = DigestDelivery.objects.create(
-        user=direct, week=digest_lib.week_of(), status="claimed", holder="dead-host:1:x", lease_until=now + timedelta(seconds=60), attempts=1
+        user=direct,
+        week=digest_lib.week_of(),
+        status="claimed",
+        holder="dead-host:1:x",
+        lease_until=now + timedelta(seconds=60),
+        attempts=1,
     )
     run()  # the lease still runs: another live run holds it
     assert mail.outbox == []
@@ -337,7 +342,9 @@ def test_bad_arguments(cast, args, message):
 
 def test_past_week_looks_at_that_week(poster, direct, capsys):
     week_start = digest_lib.parse_week("2026-W10")
-    opened = timezone.make_aware(timezone.datetime.combine(week_start, timezone.datetime.min.time())) + timedelta(days=2)
+    opened = timezone.make_aware(timezone.datetime.combine(week_start, timezone.datetime.min.time())) + timedelta(
+        days=2
+    )
     fresh(posted_by=poster, visibility=V.NETWORK, opened_at=opened)
     run("--week", "2026-W10", "--dry-run")
     assert f"would send to {direct.email}" in capsys.readouterr().out
@@ -391,7 +398,10 @@ def test_referral_updates_and_suggestions_in_the_digest(poster, direct, stranger
     opening = fresh(posted_by=poster, visibility=V.NETWORK, title="Referred role")
     changed = ReferralFactory(opening=opening, referrer=direct, candidate_name="Cora Candidate", status="in_review")
     ReferralFactory(
-        opening=opening, referrer=direct, candidate_name="Old News", status="declined",
+        opening=opening,
+        referrer=direct,
+        candidate_name="Old News",
+        status="declined",
         status_changed_at=timezone.now() - td(days=9),
     )
     # A counterpart: same job function, another division.

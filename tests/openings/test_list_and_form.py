@@ -19,7 +19,9 @@ V, S = Opening.Visibility, Opening.Status
 
 
 def route_of(user, opening):
-    return routes_to(user, Opening.objects.visible_to(user).filter(pk=opening.pk).select_related("posted_by"))[opening.pk]
+    return routes_to(user, Opening.objects.visible_to(user).filter(pk=opening.pk).select_related("posted_by"))[
+        opening.pk
+    ]
 
 
 def test_each_route_follows_the_rule(cast):
@@ -93,7 +95,7 @@ def test_list_marks_sorts_and_shows_the_closing_date(client, poster, direct):
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_list_routes_and_marks_run_constant_queries(client, django_assert_max_num_queries, poster, direct, size):
-    for n in range(size):
+    for _ in range(size):
         colleague = UserFactory()
         connect(direct, colleague)
         far = UserFactory()

@@ -64,7 +64,9 @@ def test_api_create_posts_as_the_caller(api_as, poster, stranger):
     ],
 )
 def test_api_create_bad_input(api_as, poster, override, field):
-    response = api_as(poster).post("/api/v1/openings/", payload(poster.division, poster.location, **override), format="json")
+    response = api_as(poster).post(
+        "/api/v1/openings/", payload(poster.division, poster.location, **override), format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid" and field in body["fields"]
@@ -86,13 +88,25 @@ def test_service_token_cannot_post(hr_service_api, poster):
 def test_only_poster_or_hr_changes_an_opening(api_as, cast):
     opening = OpeningFactory(posted_by=cast["poster"], visibility=V.NETWORK, title="Before")
     # A connection sees it but may not change it: 403. A stranger cannot see it: 404.
-    assert api_as(cast["direct"]).patch(f"/api/v1/openings/{opening.pk}/", {"title": "X"}, format="json").status_code == 403
-    assert api_as(cast["stranger"]).patch(f"/api/v1/openings/{opening.pk}/", {"title": "X"}, format="json").status_code == 404
+    assert (
+        api_as(cast["direct"]).patch(f"/api/v1/openings/{opening.pk}/", {"title": "X"}, format="json").status_code
+        == 403
+    )
+    assert (
+        api_as(cast["stranger"]).patch(f"/api/v1/openings/{opening.pk}/", {"title": "X"}, format="json").status_code
+        == 404
+    )
     assert api_as(cast["direct"]).delete(f"/api/v1/openings/{opening.pk}/").status_code == 403
     opening.refresh_from_db()
     assert opening.title == "Before"
-    assert api_as(cast["poster"]).patch(f"/api/v1/openings/{opening.pk}/", {"title": "After"}, format="json").status_code == 200
-    assert api_as(cast["hr"]).patch(f"/api/v1/openings/{opening.pk}/", {"status": "closed"}, format="json").status_code == 200
+    assert (
+        api_as(cast["poster"]).patch(f"/api/v1/openings/{opening.pk}/", {"title": "After"}, format="json").status_code
+        == 200
+    )
+    assert (
+        api_as(cast["hr"]).patch(f"/api/v1/openings/{opening.pk}/", {"status": "closed"}, format="json").status_code
+        == 200
+    )
     opening.refresh_from_db()
     assert (opening.title, opening.status) == ("After", "closed")
     assert api_as(cast["poster"]).delete(f"/api/v1/openings/{opening.pk}/").status_code == 204
@@ -186,9 +200,18 @@ def test_portal_form_errors_change_nothing(client, poster):
     client.force_login(poster)
     response = client.post(
         "/openings/new/",
-        {"title": "", "description": "x", "division": poster.division.pk, "location": poster.location.pk,
-         "employment_type": "full_time", "work_arrangement": "remote", "visibility": "network",
-         "closes_on": "2001-01-01", "excluded_emails": "nobody@example.com", "action": "publish"},
+        {
+            "title": "",
+            "description": "x",
+            "division": poster.division.pk,
+            "location": poster.location.pk,
+            "employment_type": "full_time",
+            "work_arrangement": "remote",
+            "visibility": "network",
+            "closes_on": "2001-01-01",
+            "excluded_emails": "nobody@example.com",
+            "action": "publish",
+        },
     )
     assert response.status_code == 200
     body = response.content.decode()

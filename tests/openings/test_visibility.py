@@ -80,7 +80,9 @@ def test_removed_connection_takes_effect_on_next_request(client, cast):
     opening = OpeningFactory(posted_by=cast["poster"], visibility=V.NETWORK)
     client.force_login(cast["direct"])
     assert client.get(f"/openings/{opening.pk}/").status_code == 200
-    Connection.objects.filter(from_user__in=[cast["poster"], cast["direct"]], to_user__in=[cast["poster"], cast["direct"]]).delete()
+    Connection.objects.filter(
+        from_user__in=[cast["poster"], cast["direct"]], to_user__in=[cast["poster"], cast["direct"]]
+    ).delete()
     assert client.get(f"/openings/{opening.pk}/").status_code == 404
 
 
@@ -123,9 +125,10 @@ def test_filter_counts_reveal_only_visible_openings(client, cast):
 
 
 def test_service_token_without_hr_scope_sees_nothing(db, cast):
+    from rest_framework.test import APIClient
+
     from accounts.models import ServiceAccount
     from accounts.services import token_issue
-    from rest_framework.test import APIClient
 
     OpeningFactory(posted_by=cast["poster"], visibility=V.COMPANY)
     account = ServiceAccount.objects.create(name="ATS")

@@ -26,10 +26,7 @@ STATUSES = Opening.Status.values
 @st.composite
 def organisations(draw, max_people=7, max_openings=6):
     n = draw(st.integers(min_value=2, max_value=max_people))
-    people = [
-        {"active": draw(st.integers(0, 4)) != 0, "hr": draw(st.integers(0, 6)) == 0}
-        for i in range(n)
-    ]
+    people = [{"active": draw(st.integers(0, 4)) != 0, "hr": draw(st.integers(0, 6)) == 0} for i in range(n)]
     pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
     connections = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(pairs))) if pairs else []
     openings = draw(
@@ -108,7 +105,9 @@ def build(org):
             status=spec["status"],
             posted_by=users[spec["poster"]],
         )
-        OpeningExclusion.objects.bulk_create([OpeningExclusion(opening=opening, user=users[p]) for p in spec["excluded"]])
+        OpeningExclusion.objects.bulk_create(
+            [OpeningExclusion(opening=opening, user=users[p]) for p in spec["excluded"]]
+        )
         openings.append(opening)
     return users, openings
 

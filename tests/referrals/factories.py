@@ -28,4 +28,6 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def history(obj, create, extracted, **kwargs):
         if create:
-            ReferralEvent.objects.create(referral=obj, from_status="", to_status=Referral.Status.SUBMITTED, by=obj.referrer)
+            ReferralEvent.objects.create(
+                referral=obj, from_status="", to_status=Referral.Status.SUBMITTED, by=obj.referrer
+            )

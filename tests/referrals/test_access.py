@@ -162,7 +162,9 @@ def test_portal_list_per_party(client, setting):
 
 def test_hr_sees_every_referral_with_filters(client, setting, cast):
     elsewhere = OpeningFactory(posted_by=cast["stranger"], visibility=V.COMPANY, title="Sales Lead")
-    ReferralFactory(opening=elsewhere, referrer=cast["second"], candidate_name="Alan Turing", status=Referral.Status.HIRED)
+    ReferralFactory(
+        opening=elsewhere, referrer=cast["second"], candidate_name="Alan Turing", status=Referral.Status.HIRED
+    )
     client.force_login(cast["hr"])
     page = client.get("/referrals/all/").content.decode()
     assert all(name in page for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing"))
@@ -212,7 +214,11 @@ def test_opening_channels_are_unchanged_by_referrals_for_others(client, api_as, 
 
     before = snapshot()
     services.referral_submit(
-        referrer=cast["direct"], opening=opening, candidate_name="Ada", candidate_email="ada@example.org", consent_confirmed=True
+        referrer=cast["direct"],
+        opening=opening,
+        candidate_name="Ada",
+        candidate_email="ada@example.org",
+        consent_confirmed=True,
     )
     after = snapshot()
     assert before == after
@@ -231,4 +237,3 @@ def test_opening_page_shows_referral_counts_only_to_parties(client, setting, cas
     page = client.get(f"/openings/{opening.pk}/").content.decode()
     assert "referred" not in page.lower().replace("referral bonus", "")
     assert "Refer someone" in page
-

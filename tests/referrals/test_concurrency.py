@@ -34,7 +34,11 @@ def test_two_concurrent_submissions_of_one_person_create_one_referral(round_):
             referrer = User.objects.get(pk=referrer_id)
             barrier.wait(timeout=10)
             referral = services.referral_submit(
-                referrer=referrer, opening=opening.pk, candidate_name="Ada", candidate_email=email, consent_confirmed=True
+                referrer=referrer,
+                opening=opening.pk,
+                candidate_name="Ada",
+                candidate_email=email,
+                consent_confirmed=True,
             )
             outcomes[referrer_id] = ("created", referral.pk)
         except ValidationError as error:

@@ -34,9 +34,14 @@ def rows_holding(text):
         if not query:
             continue
         annotations = {
-            f"_text_{f.attname}": Cast(f.attname, TextField()) for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS)
+            f"_text_{f.attname}": Cast(f.attname, TextField())
+            for f in model._meta.concrete_fields
+            if isinstance(f, TEXT_FIELDS)
         }
-        found += [(model._meta.label, pk) for pk in model._default_manager.annotate(**annotations).filter(query).values_list("pk", flat=True)]
+        found += [
+            (model._meta.label, pk)
+            for pk in model._default_manager.annotate(**annotations).filter(query).values_list("pk", flat=True)
+        ]
     return found
 
 
@@ -47,22 +52,36 @@ def referred(api_as, cast):
     referrer = api_as(cast["direct"])
     created = referrer.post(
         "/api/v1/referrals/",
-        {"opening": opening.pk, "candidate_name": NAME, "candidate_email": EMAIL, "candidate_phone": PHONE,
-         "why_fit": WHY, "relationship": "Former colleague", "consent_confirmed": True},
-        format="json", HTTP_IDEMPOTENCY_KEY="referral-zed-1",
+        {
+            "opening": opening.pk,
+            "candidate_name": NAME,
+            "candidate_email": EMAIL,
+            "candidate_phone": PHONE,
+            "why_fit": WHY,
+            "relationship": "Former colleague",
+            "consent_confirmed": True,
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="referral-zed-1",
     )
     assert created.status_code == 201, created.json()
     referral_id = created.json()["id"]
     moved = api_as(cast["poster"]).patch(
-        f"/api/v1/referrals/{referral_id}/", {"status": "declined", "decline_reason": WHY, "comment": COMMENT},
-        format="json", HTTP_IDEMPOTENCY_KEY="decline-zed-1",
+        f"/api/v1/referrals/{referral_id}/",
+        {"status": "declined", "decline_reason": WHY, "comment": COMMENT},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="decline-zed-1",
     )
     assert moved.status_code == 200, moved.json()
     return Referral.objects.get(pk=referral_id)
 
 
 def test_the_audit_log_never_records_a_candidates_words(referred, api_as, cast):
-    events = api_as(cast["hr"]).get("/api/v1/audit-events/", {"object_type": "referral", "object_id": referred.pk}).json()["results"]
+    events = (
+        api_as(cast["hr"])
+        .get("/api/v1/audit-events/", {"object_type": "referral", "object_id": referred.pk})
+        .json()["results"]
+    )
 
     assert len(events) == 2
     served = str(events)
@@ -86,8 +105,12 @@ def test_after_erasure_no_table_holds_the_candidate(referred):
 
 def test_erasure_scrubs_audit_rows_written_before_the_rule(referred):
     AuditEvent.objects.create(
-        method="PATCH", path="/api/v1/referrals/x/", action="referral.update", object_type="referral",
-        object_id=str(referred.pk), changes={"candidate_name": ["Old", NAME], "status": ["a", "b"]},
+        method="PATCH",
+        path="/api/v1/referrals/x/",
+        action="referral.update",
+        object_type="referral",
+        object_id=str(referred.pk),
+        changes={"candidate_name": ["Old", NAME], "status": ["a", "b"]},
     )
 
     services.referral_erase_personal_data(referral=referred)
@@ -99,7 +122,9 @@ def test_erasure_scrubs_audit_rows_written_before_the_rule(referred):
 def test_connection_request_notes_are_not_logged(api_as, cast):
     note = "We met at the Lisbon offsite, ask me about my divorce"
 
-    response = api_as(cast["second"]).post("/api/v1/connection-requests/", {"to": cast["stranger"].pk, "message": note}, format="json")
+    response = api_as(cast["second"]).post(
+        "/api/v1/connection-requests/", {"to": cast["stranger"].pk, "message": note}, format="json"
+    )
 
     assert response.status_code == 201, response.json()
     event = AuditEvent.objects.get(action__startswith="connection_request")

@@ -20,7 +20,9 @@ def test_only_hr_opens_the_dashboard(client, cast):
 
 
 def test_figures(client, cast):
-    quiet = OpeningFactory(posted_by=cast["poster"], title="Quiet <role>", opened_at=timezone.now() - timedelta(days=40))
+    quiet = OpeningFactory(
+        posted_by=cast["poster"], title="Quiet <role>", opened_at=timezone.now() - timedelta(days=40)
+    )
     busy = OpeningFactory(posted_by=cast["poster"], opened_at=timezone.now() - timedelta(days=40))
     OpeningFactory(posted_by=cast["poster"], status=Opening.Status.DRAFT, opened_at=None)
     ReferralFactory(opening=busy, referrer=cast["direct"], status="hired")

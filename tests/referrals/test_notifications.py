@@ -10,7 +10,12 @@ from referrals.models import Referral
 from tests.openings.factories import OpeningFactory
 
 S = Referral.Status
-CANDIDATE = {"candidate_name": "Ada Lovelace", "candidate_email": "ada@example.org", "consent_confirmed": True, "why_fit": "Brilliant."}
+CANDIDATE = {
+    "candidate_name": "Ada Lovelace",
+    "candidate_email": "ada@example.org",
+    "consent_confirmed": True,
+    "why_fit": "Brilliant.",
+}
 
 
 @pytest.fixture
@@ -102,7 +107,9 @@ def test_service_move_email_names_the_hr_system(committed, hr_service_api, openi
         referral = services.referral_submit(referrer=direct, opening=opening, **CANDIDATE)
     mail.outbox.clear()
     with committed():
-        response = hr_service_api.patch(f"/api/v1/referrals/{referral.pk}/", {"status": "in_review", "comment": "Screening booked"}, format="json")
+        response = hr_service_api.patch(
+            f"/api/v1/referrals/{referral.pk}/", {"status": "in_review", "comment": "Screening booked"}, format="json"
+        )
     assert response.status_code == 200
     [message] = mail.outbox
     assert "HRIS (HR system) wrote" in message.body

@@ -35,7 +35,11 @@ def test_empty_states(client, direct):
 
 def test_referrer_sees_status_and_timeline(client, opening, direct, poster):
     referral = services.referral_submit(
-        referrer=direct, opening=opening, candidate_name="Ada Lovelace", candidate_email="ada@example.org", consent_confirmed=True
+        referrer=direct,
+        opening=opening,
+        candidate_name="Ada Lovelace",
+        candidate_email="ada@example.org",
+        consent_confirmed=True,
     )
     services.referral_move(referral=referral, by=poster, status=S.IN_REVIEW, comment="Reading her CV <b>now</b>")
     services.referral_move(referral=referral, by=poster, status=S.DECLINED, decline_reason="Needs more SQL")
@@ -53,11 +57,18 @@ def test_poster_pipeline_moves_with_comment(client, opening, direct, poster):
     client.force_login(poster)
     page = client.get("/referrals/").content.decode()
     assert f'action="/referrals/{referral.pk}/move/"' in page
-    assert '<option value="in_review">In review</option>' in page and '<option value="declined">Declined</option>' in page
+    assert (
+        '<option value="in_review">In review</option>' in page and '<option value="declined">Declined</option>' in page
+    )
     assert '<option value="interviewing">' not in page
     response = client.post(
         f"/referrals/{referral.pk}/move/",
-        {"status": "in_review", "comment": "Call on Monday", "decline_reason": "", "next": f"/referrals/#opening-{opening.pk}"},
+        {
+            "status": "in_review",
+            "comment": "Call on Monday",
+            "decline_reason": "",
+            "next": f"/referrals/#opening-{opening.pk}",
+        },
     )
     assert response.status_code == 302 and response["Location"] == f"/referrals/#opening-{opening.pk}"
     referral.refresh_from_db()
@@ -67,7 +78,9 @@ def test_poster_pipeline_moves_with_comment(client, opening, direct, poster):
 def test_move_refuses_an_offsite_next(client, opening, direct, poster):
     referral = ReferralFactory(opening=opening, referrer=direct)
     client.force_login(poster)
-    response = client.post(f"/referrals/{referral.pk}/move/", {"status": "in_review", "next": "https://evil.example.com/"})
+    response = client.post(
+        f"/referrals/{referral.pk}/move/", {"status": "in_review", "next": "https://evil.example.com/"}
+    )
     assert response["Location"] == f"/referrals/{referral.pk}/"
 
 
@@ -172,7 +185,9 @@ def test_employee_without_admin_rights_cannot_open_referral_admin(client, openin
 
 def test_schema_is_clean_and_documents_referrals(db):
     out = StringIO()
-    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", stdout=out, stderr=StringIO())
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", stdout=out, stderr=StringIO()
+    )
     schema = out.getvalue()
     assert "/api/v1/referrals/{id}/" in schema and "ReferralStatusEnum" in schema
 
@@ -190,7 +205,11 @@ def test_demo_referrals_respect_visibility_and_cover_every_status(db):
     assert any(r.is_self_referral for r in referrals)
     for referral in referrals:
         # Each referral was made to an opening its referrer could see and act on.
-        assert Opening.objects.visible_to(referral.referrer, include_referred=False).filter(pk=referral.opening_id).exists()
+        assert (
+            Opening.objects.visible_to(referral.referrer, include_referred=False)
+            .filter(pk=referral.opening_id)
+            .exists()
+        )
         assert referral.opening.posted_by_id != referral.referrer_id
         assert referral.events.count() >= 1
         assert referral.events.last().to_status == referral.status

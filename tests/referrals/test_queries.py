@@ -39,7 +39,9 @@ def grow(cast, n):
         ReferralEvent.objects.bulk_create(
             [
                 ReferralEvent(referral=mine, from_status=S.SUBMITTED, to_status=S.IN_REVIEW, by=poster, comment="ok"),
-                ReferralEvent(referral=mine, from_status=S.IN_REVIEW, to_status=S.INTERVIEWING, by=None, by_service="ATS"),
+                ReferralEvent(
+                    referral=mine, from_status=S.IN_REVIEW, to_status=S.INTERVIEWING, by=None, by_service="ATS"
+                ),
             ]
         )
         ReferralFactory(opening=opening, referrer=UserFactory(), status=S.DECLINED if i % 2 else S.SUBMITTED)
@@ -58,7 +60,9 @@ def measure(assert_max, label, call):
 
 
 @pytest.mark.parametrize("size", [2, 20])
-def test_referral_pages_and_api_lists_run_constant_queries(client, api_as, hr_service_api, cast, django_assert_max_num_queries, size):
+def test_referral_pages_and_api_lists_run_constant_queries(
+    client, api_as, hr_service_api, cast, django_assert_max_num_queries, size
+):
     sample = grow(cast, size)
     poster, direct, hr = cast["poster"], cast["direct"], cast["hr"]
     counts = {}
@@ -84,7 +88,9 @@ def test_referral_pages_and_api_lists_run_constant_queries(client, api_as, hr_se
     results = {}
     for label, api in apis.items():
         responses = []
-        check(label, lambda api=api: responses.append(api.get("/api/v1/referrals/")) or responses[-1])
+        check(
+            label, lambda api=api, responses=responses: responses.append(api.get("/api/v1/referrals/")) or responses[-1]
+        )
         results[label] = len(responses[-1].json()["results"])
     assert results["api list (referrer)"] == 2 * size
     assert results["api list (poster)"] == 2 * size

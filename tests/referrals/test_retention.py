@@ -26,7 +26,9 @@ def aged(status, days, **kwargs):
         decline_reason="Too junior" if status == S.DECLINED else "",
         **kwargs,
     )
-    ReferralEvent.objects.create(referral=referral, from_status=S.SUBMITTED, to_status=status, comment="She told me about her health.")
+    ReferralEvent.objects.create(
+        referral=referral, from_status=S.SUBMITTED, to_status=status, comment="She told me about her health."
+    )
     return referral
 
 
@@ -44,7 +46,14 @@ def test_ended_referrals_past_retention_are_erased(db, settings, status):
     assert services.referrals_erase_expired() == 1
     old.refresh_from_db()
     assert old.candidate_name == "Erased"
-    assert (old.candidate_email, old.candidate_phone, old.candidate_profile_url, old.relationship, old.why_fit, old.decline_reason) == ("",) * 6
+    assert (
+        old.candidate_email,
+        old.candidate_phone,
+        old.candidate_profile_url,
+        old.relationship,
+        old.why_fit,
+        old.decline_reason,
+    ) == ("",) * 6
     assert old.candidate_employee is None
     assert old.personal_data_erased_at is not None
     assert old.candidate_email_hash == email_hash  # kept: duplicates are still recognised
@@ -52,7 +61,9 @@ def test_ended_referrals_past_retention_are_erased(db, settings, status):
     assert not old.events.exclude(comment="").exists()  # ...its free text goes
 
 
-@pytest.mark.parametrize("status,days", [(S.HIRED, 364), (S.SUBMITTED, 900), (S.IN_REVIEW, 900), (S.INTERVIEWING, 900), (S.OFFERED, 900)])
+@pytest.mark.parametrize(
+    "status,days", [(S.HIRED, 364), (S.SUBMITTED, 900), (S.IN_REVIEW, 900), (S.INTERVIEWING, 900), (S.OFFERED, 900)]
+)
 def test_recent_or_active_referrals_are_kept(db, settings, status, days):
     settings.REFERRAL_RETENTION_DAYS = 365
     kept = aged(status, days)
@@ -95,12 +106,20 @@ def test_erased_candidate_is_still_recognised_as_a_duplicate(cast, settings):
 
     opening = OpeningFactory(posted_by=cast["poster"])
     first = services.referral_submit(
-        referrer=cast["direct"], opening=opening, candidate_name="Ada", candidate_email="ada@example.org", consent_confirmed=True
+        referrer=cast["direct"],
+        opening=opening,
+        candidate_name="Ada",
+        candidate_email="ada@example.org",
+        consent_confirmed=True,
     )
     services.referral_erase_personal_data(referral=first)  # HR erasing on request, while still active
     with pytest.raises(ValidationError) as error:
         services.referral_submit(
-            referrer=cast["direct"], opening=opening, candidate_name="Ada", candidate_email="ADA@example.org", consent_confirmed=True
+            referrer=cast["direct"],
+            opening=opening,
+            candidate_name="Ada",
+            candidate_email="ADA@example.org",
+            consent_confirmed=True,
         )
     assert error.value.message_dict == {"candidate_email": [DUPLICATE_MESSAGE]}
 

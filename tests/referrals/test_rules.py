@@ -96,12 +96,16 @@ def test_api_accepts_note_as_why_fit(api_as, opening, direct):
 
 
 def test_employee_candidate_is_an_internal_move(opening, direct, second):
-    referral = services.referral_submit(referrer=direct, opening=opening, **{**CANDIDATE, "candidate_email": second.email.upper()})
+    referral = services.referral_submit(
+        referrer=direct, opening=opening, **{**CANDIDATE, "candidate_email": second.email.upper()}
+    )
     assert referral.candidate_employee == second and not referral.is_self_referral
 
 
 def test_referrer_own_email_makes_a_self_referral(opening, direct):
-    referral = services.referral_submit(referrer=direct, opening=opening, **{**CANDIDATE, "candidate_email": direct.email})
+    referral = services.referral_submit(
+        referrer=direct, opening=opening, **{**CANDIDATE, "candidate_email": direct.email}
+    )
     assert referral.is_self_referral and referral.candidate_employee == direct
 
 
@@ -223,7 +227,9 @@ def test_closed_or_draft_opening_is_refused_with_a_reason(client, api_as, poster
 def test_referrer_cannot_refer_again_once_the_opening_closed(api_as, opening, direct):
     services.referral_submit(referrer=direct, opening=opening, **CANDIDATE)
     Opening.objects.filter(pk=opening.pk).update(status=OS.CLOSED)
-    response = api_as(direct).post("/api/v1/referrals/", api_body(opening, candidate_email="bob@example.org"), format="json")
+    response = api_as(direct).post(
+        "/api/v1/referrals/", api_body(opening, candidate_email="bob@example.org"), format="json"
+    )
     assert response.status_code == 400 and "closed" in response.json()["fields"]["opening"][0]
     assert Referral.objects.count() == 1
 
@@ -258,7 +264,9 @@ def test_read_only_sight_does_not_allow_referring_again(client, api_as, opening,
     assert b"Refer someone" not in page.content  # ...read-only
     response = client.post(f"/openings/{opening.pk}/refer/", form_data(candidate_email="bob@example.org"))
     assert response.status_code == 400 and b"no longer shared with you" in response.content
-    response = api_as(direct).post("/api/v1/referrals/", api_body(opening, candidate_email="bob@example.org"), format="json")
+    response = api_as(direct).post(
+        "/api/v1/referrals/", api_body(opening, candidate_email="bob@example.org"), format="json"
+    )
     assert response.status_code == 400
     assert Referral.objects.count() == 1
 
@@ -286,7 +294,9 @@ def test_duplicate_is_refused_case_insensitively_revealing_nothing(client, api_a
     services.referral_move(referral=first, by=hr, status=S.IN_REVIEW, comment="Looks promising")
     mail.outbox.clear()
     # HR, who may see the opening as well, tries the same person in another spelling.
-    response = api_as(hr).post("/api/v1/referrals/", api_body(opening, candidate_email="  ADA.lovelace@example.ORG "), format="json")
+    response = api_as(hr).post(
+        "/api/v1/referrals/", api_body(opening, candidate_email="  ADA.lovelace@example.ORG "), format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {
         "code": "invalid",
@@ -411,10 +421,11 @@ def test_every_transition_through_the_portal(client, opening, poster, direct, cu
     ],
 )
 def test_who_may_move_a_referral(api_as, hr_service_api, opening, cast, actor, target, expected):
+    from rest_framework.test import APIClient
+
     from accounts.models import ServiceAccount
     from accounts.services import token_issue
     from tests.conftest import bearer
-    from rest_framework.test import APIClient
 
     referral = ReferralFactory(opening=opening, referrer=cast["direct"])
     if actor == "hr_service":
@@ -434,7 +445,9 @@ def test_who_may_move_a_referral(api_as, hr_service_api, opening, cast, actor, t
 
 def test_service_move_records_the_service_not_an_employee(hr_service_api, opening, direct):
     referral = ReferralFactory(opening=opening, referrer=direct)
-    response = hr_service_api.patch(f"/api/v1/referrals/{referral.pk}/", {"status": "in_review", "comment": "From the ATS"}, format="json")
+    response = hr_service_api.patch(
+        f"/api/v1/referrals/{referral.pk}/", {"status": "in_review", "comment": "From the ATS"}, format="json"
+    )
     assert response.status_code == 200
     event = referral.events.last()
     assert event.by is None and event.by_service == "HRIS"
@@ -452,7 +465,9 @@ def test_decline_requires_a_reason(client, api_as, opening, poster, direct):
     referral.refresh_from_db()
     assert referral.status == S.SUBMITTED and referral.events.count() == 1
     response = api_as(poster).patch(
-        f"/api/v1/referrals/{referral.pk}/", {"status": "declined", "decline_reason": "We hired internally."}, format="json"
+        f"/api/v1/referrals/{referral.pk}/",
+        {"status": "declined", "decline_reason": "We hired internally."},
+        format="json",
     )
     assert response.status_code == 200 and response.json()["decline_reason"] == "We hired internally."
 

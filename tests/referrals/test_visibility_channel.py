@@ -50,7 +50,11 @@ def test_referrer_keeps_sight_after_the_connection_is_removed(client, api_as, ca
     poster, direct = cast["poster"], cast["direct"]
     opening = OpeningFactory(posted_by=poster, visibility=V.NETWORK, title="Hidden Role")
     services.referral_submit(
-        referrer=direct, opening=opening, candidate_name="Ada", candidate_email="ada@example.org", consent_confirmed=True
+        referrer=direct,
+        opening=opening,
+        candidate_name="Ada",
+        candidate_email="ada@example.org",
+        consent_confirmed=True,
     )
     disconnect(poster, direct)
     assert not Connection.objects.filter(from_user__in=[poster, direct], to_user__in=[poster, direct]).exists()
@@ -83,7 +87,11 @@ def test_the_candidate_gains_no_sight(cast):
     # Referring a colleague does not show them the opening: only the referrer keeps sight.
     opening = OpeningFactory(posted_by=cast["poster"], visibility=V.NETWORK)
     services.referral_submit(
-        referrer=cast["direct"], opening=opening, candidate_name="Stella", candidate_email=cast["stranger"].email, consent_confirmed=True
+        referrer=cast["direct"],
+        opening=opening,
+        candidate_name="Stella",
+        candidate_email=cast["stranger"].email,
+        consent_confirmed=True,
     )
     assert not can_see(cast["stranger"], opening)
 
@@ -96,7 +104,11 @@ def test_exclusion_wins_over_an_earlier_referral(client, api_as, cast):
 
     opening = OpeningFactory(posted_by=cast["poster"], visibility=V.COMPANY, title="Payroll Lead")
     referral = services.referral_submit(
-        referrer=cast["direct"], opening=opening, candidate_name="Ada", candidate_email="ada@example.org", consent_confirmed=True
+        referrer=cast["direct"],
+        opening=opening,
+        candidate_name="Ada",
+        candidate_email="ada@example.org",
+        consent_confirmed=True,
     )
     OpeningExclusion.objects.create(opening=opening, user=cast["direct"])
     Opening.objects.filter(pk=opening.pk).update(title="Payroll Lead (replacing Dan Direct)")
@@ -141,7 +153,9 @@ def test_include_referred_switch(cast, include_referred):
     opening = OpeningFactory(posted_by=cast["poster"], visibility=V.NETWORK)
     ReferralFactory(opening=opening, referrer=cast["direct"])
     disconnect(cast["poster"], cast["direct"])
-    visible = Opening.objects.visible_to(cast["direct"], include_referred=include_referred).filter(pk=opening.pk).exists()
+    visible = (
+        Opening.objects.visible_to(cast["direct"], include_referred=include_referred).filter(pk=opening.pk).exists()
+    )
     assert visible is include_referred
 
 
@@ -208,8 +222,12 @@ def test_the_opening_form_says_who_keeps_following_a_referral(client, cast):
     assert "will keep following" not in form.content.decode()
 
     data = {
-        "title": opening.title, "description": opening.description or "A role.", "division": opening.division_id or "",
-        "location": opening.location_id or "", "visibility": V.COMPANY, "excluded_emails": "daniel.okafor@example.com",
+        "title": opening.title,
+        "description": opening.description or "A role.",
+        "division": opening.division_id or "",
+        "location": opening.location_id or "",
+        "visibility": V.COMPANY,
+        "excluded_emails": "daniel.okafor@example.com",
     }
     from openings.forms import OpeningForm
 

@@ -33,7 +33,9 @@ class Command(BaseCommand):
             if not user.is_active:
                 raise CommandError(f"{email} is deactivated; a token for them would not work.")
             token, plain = token_issue(user=user, name=name)
-            self.stdout.write(f"Personal token for {user.email} (prefix {token.key_prefix}). Store it now: it is not shown again.")
+            self.stdout.write(
+                f"Personal token for {user.email} (prefix {token.key_prefix}). Store it now: it is not shown again."
+            )
         else:
             if not scope:
                 raise CommandError("A service token needs --scope (hr, hr:read or hr:write).")

@@ -43,7 +43,9 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
             self.stdout.write(
-                self.style.SUCCESS(f"Demo company ready: {len(company.employee_ids)} employees in {time.monotonic() - started:.1f}s.")
+                self.style.SUCCESS(
+                    f"Demo company ready: {len(company.employee_ids)} employees in {time.monotonic() - started:.1f}s."
+                )
             )
         self._print_sign_in()
 
@@ -56,7 +58,7 @@ class Command(BaseCommand):
 
     def _print_sign_in(self):
         self.stdout.write("")
-        self.stdout.write("Sign in at /accounts/login/ with any of these (password: %s):" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Sign in at /accounts/login/ with any of these (password: {demo.DEMO_PASSWORD}):")
         for local, name, title, *_ in demo.PERSONAS:
             self.stdout.write(f"  {local + '@' + demo.DEMO_DOMAIN:<30} {name}, {title}")
         self.stdout.write(f"  {demo.ADMIN_EMAIL:<30} administrator (admin site at /admin/)")

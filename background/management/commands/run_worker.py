@@ -21,8 +21,22 @@ class Command(DbWorkerCommand):
             "--sweep-interval", type=float, default=None, help="Seconds between sweeps (default: WORKER_SWEEP_SECONDS)."
         )
 
-    def handle(self, *, verbosity, queue_name, interval, batch, backend_name, startup_delay, reload, max_tasks,
-               worker_id, exclude_queues, sweep_interval=None, **options):
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        reload,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        sweep_interval=None,
+        **options,
+    ):
         self.configure_logging(verbosity)
         logging.getLogger("background.worker").setLevel(logging.INFO if verbosity else logging.CRITICAL)
         if reload:

@@ -3,7 +3,14 @@ from django.db import transaction
 
 from integrations.audit import json_safe
 from integrations.models import AuditEvent
-from integrations.provisioning import COLUMNS, CsvFormatError, ProvisioningError, employees_import, read_employee_csv, report_of
+from integrations.provisioning import (
+    COLUMNS,
+    CsvFormatError,
+    ProvisioningError,
+    employees_import,
+    read_employee_csv,
+    report_of,
+)
 
 
 class _DryRun(Exception):
@@ -36,10 +43,17 @@ class Command(BaseCommand):
                 if dry_run:
                     raise _DryRun
                 AuditEvent.objects.create(
-                    actor_label="manage.py import_employees", method="CLI", path=f"import_employees {file}"[:500],
-                    action="employee.bulk_upsert", object_type="employee",
-                    changes=json_safe({"report": {k: report[k] for k in ("created", "updated", "unchanged", "deactivated")},
-                                       "changes": {r["employee_id"]: r["changes"] for r in report["rows"] if r["changes"]}}),
+                    actor_label="manage.py import_employees",
+                    method="CLI",
+                    path=f"import_employees {file}"[:500],
+                    action="employee.bulk_upsert",
+                    object_type="employee",
+                    changes=json_safe(
+                        {
+                            "report": {k: report[k] for k in ("created", "updated", "unchanged", "deactivated")},
+                            "changes": {r["employee_id"]: r["changes"] for r in report["rows"] if r["changes"]},
+                        }
+                    ),
                 )
         except _DryRun:
             pass
@@ -49,7 +63,9 @@ class Command(BaseCommand):
                 for name, messages in fields.items():
                     for message in messages:
                         self.stderr.write(f"line {lines[index]} (employee id {employee_id}): {name}: {message}")
-            raise CommandError(f"{len(error.errors)} of {len(raw_rows)} row(s) are invalid; nothing was written.") from None
+            raise CommandError(
+                f"{len(error.errors)} of {len(raw_rows)} row(s) are invalid; nothing was written."
+            ) from None
         self._print(report, dry_run)
 
     def _read(self, file):

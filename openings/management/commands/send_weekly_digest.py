@@ -62,7 +62,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Weekly digest {week}: {len(ids)} recipient(s){' (dry run)' if dry_run else ''}.")
         stats = digest_lib.RunStats()
         started = time.monotonic()
-        for number, batch in enumerate(batches, start=1):
+        for batch in batches:
             digest_lib.send_batch(batch, week=week, dry_run=dry_run, stats=stats, out=self.stdout.write)
             elapsed = time.monotonic() - started
             rate = stats.considered / elapsed if elapsed else 0
@@ -83,9 +83,7 @@ class Command(BaseCommand):
         for email, error in stats.failures:
             self.stderr.write(f"  failed: {email}: {error} (retried by the next run this week)")
         if stats.failed:
-            raise CommandError(
-                f"{stats.failed} digest(s) could not be sent; the next run this week retries them."
-            )
+            raise CommandError(f"{stats.failed} digest(s) could not be sent; the next run this week retries them.")
 
     def _report_week(self, week):
         """What the week looks like so far, so that failures of earlier runs are not silent."""
