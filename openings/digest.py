@@ -13,10 +13,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
 from django.core import signing
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -160,19 +159,10 @@ def build_digests(users, *, week, as_of=None):
 
 
 def _referral_updates(user_ids, as_of):
-    try:
-        Referral = apps.get_model("referrals", "Referral")
-    except LookupError:
-        return {}
+    from referrals.selectors import referral_updates_for
+
     updates = {}
-    rows = (
-        Referral.objects.filter(
-            referrer_id__in=user_ids, status_changed_at__gt=as_of - WINDOW, status_changed_at__lte=as_of
-        )
-        .select_related("opening")
-        .order_by("-status_changed_at")
-    )
-    for referral in rows:
+    for referral in referral_updates_for(user_ids, after=as_of - WINDOW, until=as_of):
         updates.setdefault(referral.referrer_id, []).append(referral)
     return updates
 
@@ -355,3 +345,48 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
         renewer.done(pk)
         stats.sent += 1
     return stats
+
+
+def recipients_for(email=None):
+    """Who this run writes to: `recipients()`, or only the employee with `email` (any case).
+
+    Raises ValueError, with a sentence for the operator, when no employee has that email or theirs
+    is deactivated or has the digest switched off.
+    """
+    everyone = recipients()
+    if not email:
+        return everyone
+    match = User.objects.filter(email__iexact=email.strip()).first()
+    if match is None:
+        raise ValueError(f"No employee with the email {email!r}.")
+    if not match.is_active or not match.digest_enabled:
+        raise ValueError(f"{match.email} is deactivated or has the digest switched off.")
+    return everyone.filter(pk=match.pk)
+
+
+def batches_of(user_ids, size):
+    """`user_ids` cut into lists of at most `size`: the recipients built (or queued) together."""
+    if size < 1:
+        raise ValueError("--batch-size must be at least 1.")
+    user_ids = list(user_ids)
+    return [user_ids[i : i + size] for i in range(0, len(user_ids), size)]
+
+
+def enqueue_batches(batches, *, week, dry_run=False):
+    """Queue one `send_digest_batch` task per batch for the db_worker processes; returns how many.
+
+    Each task claims its recipients with an expiring lease (see `send_batch`), so a batch whose
+    worker dies is taken again by the next run of the week.
+    """
+    from .tasks import send_digest_batch
+
+    for batch in batches:
+        send_digest_batch.enqueue(week=week, user_ids=batch, dry_run=dry_run)
+    return len(batches)
+
+
+def week_counts(week):
+    """How `week`'s deliveries stand so far: {status: count}, so that failures of earlier runs are not silent."""
+    return dict(
+        DigestDelivery.objects.filter(week=week).values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )

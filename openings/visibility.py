@@ -71,17 +71,12 @@ def _second_degree_ids(user_id: int) -> models.QuerySet:
 
 
 def _referred_by(user_id: int) -> Q:
-    Referral = _referral_model()
-    if Referral is None:
-        return Q(pk__in=[])
-    return Q(Exists(Referral.objects.filter(opening_id=OuterRef("pk"), referrer_id=user_id)))
+    return Q(Exists(_referral_model().objects.filter(opening_id=OuterRef("pk"), referrer_id=user_id)))
 
 
-def _referral_model() -> type[models.Model] | None:
-    try:
-        return apps.get_model("referrals", "Referral")
-    except LookupError:
-        return None
+def _referral_model() -> type[models.Model]:
+    # Looked up by name: referrals imports this module, so importing its model here would be circular.
+    return apps.get_model("referrals", "Referral")
 
 
 class OpeningQuerySet(models.QuerySet):
@@ -208,14 +203,11 @@ def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
             rest.append(o)
     if rest:
         # Visible, yet not reached through the network: a referral or HR let them see it.
-        Referral = _referral_model()
-        referred: set[int] = set()
-        if Referral is not None:
-            referred = set(
-                Referral.objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest]).values_list(
-                    "opening_id", flat=True
-                )
-            )
+        referred = set(
+            _referral_model()
+            .objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest])
+            .values_list("opening_id", flat=True)
+        )
         for o in rest:
             routes[o.pk] = Route("referred") if o.pk in referred else Route("hr")
     return routes
@@ -278,9 +270,7 @@ def audience(opening: Opening) -> models.QuerySet[User]:
     else:
         reached = Q(pk__in=direct.values("pk")) | Q(pk__in=second.values("pk"))
     excluded = Exclusion.objects.filter(opening_id=opening.pk).values("user_id")
-    Referral = _referral_model()
-    if Referral is not None:
-        reached |= Q(pk__in=Referral.objects.filter(opening_id=opening.pk).values("referrer_id"))
+    reached |= Q(pk__in=_referral_model().objects.filter(opening_id=opening.pk).values("referrer_id"))
     by_reach = Q(reached) & ~Q(pk__in=excluded)
     always = Q(pk=opening.posted_by_id) | Q(pk__in=hr_users().values("pk"))
     return User.objects.active().filter(always | by_reach)
@@ -292,11 +282,12 @@ def excluded_referrers(opening: Opening, excluded_ids: Iterable[int] | models.Qu
     Exclusion wins over their referral: they keep following the referral but no longer see the
     opening, and the poster's form says so. One query; none for an opening not yet saved.
     """
-    Referral = _referral_model()
-    if Referral is None or not opening.pk or excluded_ids is None:
+    if not opening.pk or excluded_ids is None:
         return User.objects.none()
     # `excluded_ids` may be a list or a subquery (the stored exclusion list), read in the same query.
-    referrers = Referral.objects.filter(opening_id=opening.pk, referrer_id__in=excluded_ids).values("referrer_id")
+    referrers = (
+        _referral_model().objects.filter(opening_id=opening.pk, referrer_id__in=excluded_ids).values("referrer_id")
+    )
     return User.objects.filter(pk__in=referrers).order_by("full_name", "pk")
 
 
@@ -392,119 +383,24 @@ def ranked_among(
     openings a week, and a digest shows ten of them. HR viewers, who see every opening, each cost
     one pass over `openings`.
     """
-    from .models import Opening
-
-    Exclusion = apps.get_model("openings", "OpeningExclusion")
     result = {u.pk: Sight() for u in users}
-    viewers = [u for u in users if _is_viewer(u)]
-    # Plain tuples indexed by position: the loops below run for every viewer, and model attribute
-    # access was most of their cost. From a queryset, only the four columns the rule needs.
-    if isinstance(openings, models.QuerySet):
-        fetched = openings.values_list("pk", "posted_by_id", "status", "visibility")
-    else:
-        fetched = ((o.pk, o.posted_by_id, o.status, o.visibility) for o in openings)
-    rows = [(pk, poster, status == Opening.Status.OPEN, visibility) for pk, poster, status, visibility in fetched]
-    if not rows or not viewers:
+    viewer_ids = [u.pk for u in users if _is_viewer(u)]
+    rows = _batch_rows(openings)
+    if not rows or not viewer_ids:
         return result
-    COMPANY, EXTENDED = Opening.Visibility.COMPANY, Opening.Visibility.EXTENDED
-    position = {pk: pos for pos, (pk, *_rest) in enumerate(rows)}
-    posted = defaultdict(list)  # poster -> positions of everything they posted
-    open_posted = defaultdict(list)  # poster -> positions of their open openings
-    company = []  # positions of open company-wide openings, in order
-    company_by_poster = defaultdict(int)
-    for pos, (_pk, poster, is_open, visibility) in enumerate(rows):
-        posted[poster].append(pos)
-        if is_open:
-            open_posted[poster].append(pos)
-            if visibility == COMPANY:
-                company.append(pos)
-                company_by_poster[poster] += 1
-
-    viewer_ids = [u.pk for u in viewers]
+    b = _Batch(rows)
     hr_ids = set(hr_users().filter(pk__in=viewer_ids).values_list("pk", flat=True))
-    # A viewer's exclusions and referrals are few: read them all and keep those in this batch,
-    # rather than send the batch's opening ids to the database.
-    excluded, referred = defaultdict(set), defaultdict(set)
-    for user_id, opening_id in Exclusion.objects.filter(user_id__in=viewer_ids).values_list("user_id", "opening_id"):
-        if opening_id in position:
-            excluded[user_id].add(position[opening_id])
-    Referral = _referral_model()
-    if Referral is not None:
-        for user_id, opening_id in Referral.objects.filter(referrer_id__in=viewer_ids).values_list(
-            "referrer_id", "opening_id"
-        ):
-            if opening_id in position:
-                referred[user_id].add(position[opening_id])
-    # Each viewer's active connections: their direct links, and the middles of second-degree paths.
-    # Activity is checked against the few leavers (a hashed set), not by joining the employee
-    # table on every connection row.
-    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).to_active()
-    links = defaultdict(list)
-    for viewer_id, other_id in viewer_links.values_list("from_user_id", "to_user_id"):
-        links[viewer_id].append(other_id)
-    # Middle -> the active posters of open company-wide or extended openings it is connected to:
-    # the only second-degree links that reach (extended) or rank (company-wide). Read from the
-    # posters' side (an index range per poster) and kept only where the middle is one of the
-    # batch's connections: a viewer has thousands of friend-of-a-friend paths, the posters of a
-    # week a few dozen links each, and only the few that meet come back to Python.
-    far_posters = {rows[pos][1] for ps in open_posted.values() for pos in ps if rows[pos][3] in (COMPANY, EXTENDED)}
-    reaches = defaultdict(list)
-    if far_posters:
-        if isinstance(openings, models.QuerySet):
-            # The same posters as a subquery: a list of thousands of ids cost Django more to
-            # prepare than the database took to run the query.
-            far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=[COMPANY, EXTENDED]).values(
-                "posted_by_id"
-            )
-        for poster_id, middle_id in (
-            Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
-            .from_active()
-            .values_list("from_user_id", "to_user_id")
-        ):
-            reaches[middle_id].append(poster_id)
-
-    everything = range(len(rows))
+    excluded, referred = _exclusions_among(viewer_ids, b.position), _referrals_among(viewer_ids, b.position)
+    viewer_links, links = _links_among(viewer_ids)
+    reaches = _reaches_among(openings, b, viewer_links)
     for viewer_id in viewer_ids:
         ex = excluded[viewer_id]
-        direct = {p for p in links[viewer_id] if p in open_posted}
-        # Their own openings come back through any connection of theirs; they rank as the poster's (3).
-        second = {p for m in links[viewer_id] for p in reaches.get(m, ())} - direct - {viewer_id}
-        # Degree 1: any open opening of a connection; degree 2: open extended or company-wide ones
-        # of a connection's connection. Exclusions apply to both.
-        first = sorted(pos for p in direct for pos in open_posted[p] if pos not in ex)
-        through = sorted(
-            pos for p in second for pos in open_posted[p] if rows[pos][3] in (COMPANY, EXTENDED) and pos not in ex
-        )
+        first, through, near = _by_degree(b, viewer_id, ex, links[viewer_id], reaches)
         ranked = set(first) | set(through)
-        near = direct | second | {viewer_id}
-        own = () if skip_own else posted.get(viewer_id, ())
-
         if viewer_id in hr_ids:
-            # HR sees every opening: the rest is everything not ranked above.
-            dropped = set(posted.get(viewer_id, ())) if skip_own else set()
-            rest = (pos for pos in everything if pos not in ranked and pos not in dropped)
-            n_rest = len(rows) - len(ranked) - len(dropped - ranked)
+            rest, n_rest = _rest_for_hr(b, viewer_id, ranked, skip_own)
         else:
-
-            def reached_far(pos, ex=ex, near=near):
-                # Open, company-wide, not excluded, and not already ranked by degree.
-                return rows[pos][3] == COMPANY and rows[pos][1] not in near and pos not in ex
-
-            extras = sorted(
-                pos
-                for pos in set(own) | (referred[viewer_id] - ex)
-                if pos not in ranked
-                and not (rows[pos][2] and reached_far(pos))
-                and not (skip_own and rows[pos][1] == viewer_id)
-            )
-            n_far = (
-                len(company)
-                - sum(company_by_poster.get(p, 0) for p in near)
-                - sum(1 for pos in ex if rows[pos][2] and rows[pos][3] == COMPANY and rows[pos][1] not in near)
-            )
-            rest = heapq.merge((pos for pos in company if reached_far(pos)), extras)
-            n_rest = n_far + len(extras)
-
+            rest, n_rest = _rest_by_reach(b, viewer_id, ex, near, ranked, referred[viewer_id] - ex, skip_own)
         total = len(first) + len(through) + n_rest
         best = [(pos, 1) for pos in first] + [(pos, 2) for pos in through]
         room = total if limit is None else limit
@@ -513,3 +409,161 @@ def ranked_among(
             best += [(pos, 3) for pos in itertools.islice(rest, room - len(best))]
         result[viewer_id] = Sight(best=[(rows[pos][0], degree) for pos, degree in best], total=total)
     return result
+
+
+def _batch_rows(openings: Openings) -> list[tuple[int, int, bool, str]]:
+    """The columns every clause reads: (pk, poster, is open, visibility) per opening, in order.
+
+    Plain tuples indexed by position: the loops run for every viewer, and model attribute access
+    was most of their cost. From a queryset, only the four columns the rule needs.
+    """
+    from .models import Opening
+
+    if isinstance(openings, models.QuerySet):
+        fetched = openings.values_list("pk", "posted_by_id", "status", "visibility")
+    else:
+        fetched = ((o.pk, o.posted_by_id, o.status, o.visibility) for o in openings)
+    return [(pk, poster, status == Opening.Status.OPEN, visibility) for pk, poster, status, visibility in fetched]
+
+
+class _Batch:
+    """The batch indexed by poster. Posting clause: `posted` holds everything a poster posted (any
+    status). Only open openings reach anyone else: `open_posted`. Company clause: `company`, the open
+    company-wide openings in order, and `company_by_poster`, their count per poster.
+    """
+
+    def __init__(self, rows: list[tuple[int, int, bool, str]]) -> None:
+        from .models import Opening
+
+        self.rows, self.company = rows, []
+        self.position = {pk: pos for pos, (pk, *_rest) in enumerate(rows)}
+        self.posted, self.open_posted, self.company_by_poster = defaultdict(list), defaultdict(list), defaultdict(int)
+        for pos, (_pk, poster, is_open, visibility) in enumerate(rows):
+            self.posted[poster].append(pos)
+            if is_open:
+                self.open_posted[poster].append(pos)
+                if visibility == Opening.Visibility.COMPANY:
+                    self.company.append(pos)
+                    self.company_by_poster[poster] += 1
+
+
+def _positions_by_viewer(pairs: Iterable[tuple[int, int]], position: dict[int, int]) -> defaultdict[int, set[int]]:
+    # A viewer's exclusions and referrals are few: read them all and keep those in this batch,
+    # rather than send the batch's opening ids to the database.
+    found = defaultdict(set)
+    for user_id, opening_id in pairs:
+        if opening_id in position:
+            found[user_id].add(position[opening_id])
+    return found
+
+
+def _exclusions_among(viewer_ids: list[int], position: dict[int, int]) -> defaultdict[int, set[int]]:
+    """Exclusion clause: the positions of the batch's openings each viewer is excluded from."""
+    Exclusion = apps.get_model("openings", "OpeningExclusion")
+    return _positions_by_viewer(
+        Exclusion.objects.filter(user_id__in=viewer_ids).values_list("user_id", "opening_id"), position
+    )
+
+
+def _referrals_among(viewer_ids: list[int], position: dict[int, int]) -> defaultdict[int, set[int]]:
+    """Referral clause: the positions of the batch's openings each viewer referred someone to."""
+    pairs = _referral_model().objects.filter(referrer_id__in=viewer_ids).values_list("referrer_id", "opening_id")
+    return _positions_by_viewer(pairs, position)
+
+
+def _links_among(viewer_ids: list[int]) -> tuple[models.QuerySet, defaultdict[int, list[int]]]:
+    """Network clause and leavers: each viewer's connections that count (both ends active).
+
+    Returns the connection rows as a queryset (for `_reaches_among`) and {viewer: [connection]}.
+    Activity is checked against the few leavers (a hashed set), not by joining the employee table
+    on every connection row.
+    """
+    viewer_links = Connection.objects.filter(from_user_id__in=viewer_ids).to_active()
+    links = defaultdict(list)
+    for viewer_id, other_id in viewer_links.values_list("from_user_id", "to_user_id"):
+        links[viewer_id].append(other_id)
+    return viewer_links, links
+
+
+def _reaches_among(openings: Openings, b: _Batch, viewer_links: models.QuerySet) -> defaultdict[int, list[int]]:
+    """Extended clause: middle -> the active posters of open company-wide or extended openings it is
+    connected to, the only second-degree links that reach (extended) or rank (company-wide).
+
+    Read from the posters' side (an index range per poster) and kept only where the middle is one
+    of the batch's connections: a viewer has thousands of friend-of-a-friend paths, the posters of
+    a week a few dozen links each, and only the few that meet come back to Python.
+    """
+    from .models import Opening
+
+    far = (Opening.Visibility.COMPANY, Opening.Visibility.EXTENDED)
+    far_posters = {b.rows[pos][1] for ps in b.open_posted.values() for pos in ps if b.rows[pos][3] in far}
+    reaches = defaultdict(list)
+    if not far_posters:
+        return reaches
+    if isinstance(openings, models.QuerySet):
+        # The same posters as a subquery: a list of thousands of ids cost Django more to prepare
+        # than the database took to run the query.
+        far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=far).values("posted_by_id")
+    for poster_id, middle_id in (
+        Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
+        .from_active()
+        .values_list("from_user_id", "to_user_id")
+    ):
+        reaches[middle_id].append(poster_id)
+    return reaches
+
+
+def _by_degree(b: _Batch, viewer_id: int, ex: set[int], links: list[int], reaches: dict) -> tuple[list, list, set]:
+    """Network and extended degrees: (degree-1 positions, degree-2 positions, posters near the viewer).
+
+    Degree 1: any open opening of a connection; degree 2: open extended or company-wide ones of a
+    connection's connection. Exclusions apply to both. The viewer's own openings come back through
+    any connection of theirs; they rank as the poster's (3).
+    """
+    from .models import Opening
+
+    far, rows = (Opening.Visibility.COMPANY, Opening.Visibility.EXTENDED), b.rows
+    direct = {p for p in links if p in b.open_posted}
+    second = {p for m in links for p in reaches.get(m, ())} - direct - {viewer_id}
+    first = sorted(pos for p in direct for pos in b.open_posted[p] if pos not in ex)
+    through = sorted(pos for p in second for pos in b.open_posted[p] if rows[pos][3] in far and pos not in ex)
+    return first, through, direct | second | {viewer_id}
+
+
+def _rest_for_hr(b: _Batch, viewer_id: int, ranked: set[int], skip_own: bool) -> tuple[Iterable[int], int]:
+    """HR clause: every opening not ranked by degree (less their own with `skip_own`), and how many."""
+    dropped = set(b.posted.get(viewer_id, ())) if skip_own else set()
+    rest = (pos for pos in range(len(b.rows)) if pos not in ranked and pos not in dropped)
+    return rest, len(b.rows) - len(ranked) - len(dropped - ranked)
+
+
+def _rest_by_reach(
+    b: _Batch, viewer_id: int, ex: set[int], near: set[int], ranked: set[int], referred: set[int], skip_own: bool
+) -> tuple[Iterable[int], int]:
+    """Company, posting and referral clauses beyond the degrees: (positions in order, how many).
+
+    Company-wide openings not excluded and not posted near the viewer, merged in order with what
+    they posted (any status, unless `skip_own`) and what they referred someone to (not excluded).
+    """
+    from .models import Opening
+
+    rows, COMPANY = b.rows, Opening.Visibility.COMPANY
+
+    def reached_far(pos: int) -> bool:
+        # Open, company-wide, not excluded, and not already ranked by degree.
+        return rows[pos][3] == COMPANY and rows[pos][1] not in near and pos not in ex
+
+    own = () if skip_own else b.posted.get(viewer_id, ())
+    extras = sorted(
+        pos
+        for pos in set(own) | referred
+        if pos not in ranked
+        and not (rows[pos][2] and reached_far(pos))
+        and not (skip_own and rows[pos][1] == viewer_id)
+    )
+    n_far = (
+        len(b.company)
+        - sum(b.company_by_poster.get(p, 0) for p in near)
+        - sum(1 for pos in ex if rows[pos][2] and rows[pos][3] == COMPANY and rows[pos][1] not in near)
+    )
+    return heapq.merge((pos for pos in b.company if reached_far(pos)), extras), n_far + len(extras)

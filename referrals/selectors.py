@@ -172,3 +172,16 @@ def referrals_waiting_too_long(user: Viewer, *, now: datetime | None = None) -> 
 def active_pipeline_count(user: Viewer) -> int:
     """How many referrals to `user`'s openings are still in the pipeline (any active stage)."""
     return referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=Referral.ACTIVE_STATUSES).count()
+
+
+def referral_updates_for(referrer_ids: Iterable[int], *, after: datetime, until: datetime) -> QuerySet[Referral]:
+    """Referrals made by `referrer_ids` whose status changed in (after, until], newest change first.
+
+    The digest's "updates on your referrals": a referrer always follows their own referrals, so no
+    visibility filter applies. The opening comes in the same query.
+    """
+    return (
+        Referral.objects.filter(referrer_id__in=referrer_ids, status_changed_at__gt=after, status_changed_at__lte=until)
+        .select_related("opening")
+        .order_by("-status_changed_at")
+    )

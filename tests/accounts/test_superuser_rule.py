@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from accounts.roles import may_change_employee, sync_hr_group
 from integrations.models import AuditEvent
-from tests.accounts.test_admin import change_data
 from tests.integrations.conftest import service_api  # noqa: F401 - the service-token fixture
+from tests.support.admin import change_data
 
 USERS = "/admin/accounts/user/"
 

@@ -13,7 +13,7 @@ from openings import digest as digest_lib
 from openings.models import DigestDelivery, Opening, OpeningExclusion
 from tests.factories import UserFactory, connect
 from tests.openings.factories import OpeningFactory
-from tests.openings.test_visibility_property import build, organisations
+from tests.support.visibility import build, organisations
 
 V, S = Opening.Visibility, Opening.Status
 

@@ -13,9 +13,8 @@ from hypothesis.extra.django import TestCase
 from accounts.models import User
 from openings.models import Opening
 from openings.visibility import ranked_among, visible_among
-from tests.openings.test_visibility_property import active_links, build
 from tests.referrals.factories import ReferralFactory
-from tests.referrals.test_visibility_channel import oracle_with_referrals, organisations_with_referrals
+from tests.support.visibility import active_links, build, oracle_with_referrals, organisations_with_referrals
 
 
 def oracle_degree(org, viewer, index):

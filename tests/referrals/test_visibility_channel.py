@@ -8,7 +8,6 @@ property test that extends the openings oracle with random referrals.
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from rest_framework.test import APIClient
 
@@ -19,8 +18,12 @@ from openings.visibility import audience, can_see, visible_among
 from referrals import services
 from referrals.models import Referral
 from tests.openings.factories import OpeningFactory
-from tests.openings.test_visibility_property import build, oracle_sees, organisations
 from tests.referrals.factories import ReferralFactory
+from tests.support.visibility import (
+    build,
+    oracle_with_referrals,
+    organisations_with_referrals,
+)
 
 V, OS = Opening.Visibility, Opening.Status
 
@@ -160,28 +163,6 @@ def test_include_referred_switch(cast, include_referred):
 
 
 # --- Property: the openings oracle plus random referrals -------------------------------------------------
-
-
-@st.composite
-def organisations_with_referrals(draw, max_people=6, max_openings=5):
-    org = draw(organisations(max_people=max_people, max_openings=max_openings))
-    n, m = len(org["people"]), len(org["openings"])
-    referrals = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), unique=True, max_size=6))
-    # Make the case the rule turns on common: someone on the exclusion list who referred earlier.
-    for index, opening in enumerate(org["openings"]):
-        if opening["excluded"] and draw(st.booleans()) and (opening["excluded"][0], index) not in referrals:
-            referrals.append((opening["excluded"][0], index))
-    org["referrals"] = referrals
-    return org
-
-
-def oracle_with_referrals(org, viewer, index):
-    """SPEC.md's rule with its referrer clause: active, not excluded, and referred someone to it
-    (any status). Exclusion wins over an earlier referral."""
-    if oracle_sees(org, viewer, org["openings"][index]):
-        return True
-    excluded = viewer in org["openings"][index]["excluded"]
-    return org["people"][viewer]["active"] and not excluded and (viewer, index) in org["referrals"]
 
 
 class ReferralChannelProperty(TestCase):

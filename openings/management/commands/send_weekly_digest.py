@@ -2,11 +2,8 @@ import argparse
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
 
-from accounts.models import User
 from openings import digest as digest_lib
-from openings.models import DigestDelivery
 
 
 class Command(BaseCommand):
@@ -39,23 +36,14 @@ class Command(BaseCommand):
             raise CommandError(f"{week} is over: its digest is no longer sent (--dry-run still shows it).")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        recipients = digest_lib.recipients()
-        if user:
-            match = User.objects.filter(email__iexact=user.strip()).first()
-            if match is None:
-                raise CommandError(f"No employee with the email {user!r}.")
-            if not match.is_active or not match.digest_enabled:
-                raise CommandError(f"{match.email} is deactivated or has the digest switched off.")
-            recipients = recipients.filter(pk=match.pk)
-
-        ids = list(recipients.values_list("pk", flat=True))
-        batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+        try:
+            ids = list(digest_lib.recipients_for(user).values_list("pk", flat=True))
+            batches = digest_lib.batches_of(ids, batch_size)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if enqueue:
-            from openings.tasks import send_digest_batch
-
-            for batch in batches:
-                send_digest_batch.enqueue(week=week, user_ids=batch, dry_run=dry_run)
-            self.stdout.write(f"{len(batches)} batch(es) of up to {batch_size} recipients queued for {week}.")
+            queued = digest_lib.enqueue_batches(batches, week=week, dry_run=dry_run)
+            self.stdout.write(f"{queued} batch(es) of up to {batch_size} recipients queued for {week}.")
             self._report_week(week)
             return
 
@@ -87,9 +75,7 @@ class Command(BaseCommand):
 
     def _report_week(self, week):
         """What the week looks like so far, so that failures of earlier runs are not silent."""
-        counts = dict(
-            DigestDelivery.objects.filter(week=week).values("status").annotate(n=Count("pk")).values_list("status", "n")
-        )
+        counts = digest_lib.week_counts(week)
         self.stdout.write(
             f"{week} so far: {counts.get('sent', 0)} sent, {counts.get('failed', 0)} failed "
             f"(these batches retry them), {counts.get('claimed', 0)} being sent."
