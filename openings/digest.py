@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import get_connection
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
@@ -307,6 +308,27 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
     claimed = _claim([d.user for d in digests], week, holder)
     stats.held += len(digests) - len(claimed)
     renewer = leases.Renewer(DigestDelivery, claimed.values(), holder=holder)
+    # One SMTP session for the batch: a connection and greeting per message cost as much as the
+    # message itself. Each message is still sent and marked on its own, so the duplicate window
+    # stays one message wide; a failed send drops the session and the next message opens a new one.
+    mailer = get_connection()
+    try:
+        _send_claimed(digests, claimed, holder, renewer, mailer, stats)
+    finally:
+        _hang_up(mailer)
+    return stats
+
+
+def _hang_up(mailer):
+    """Close the batch's SMTP session; a session the server already dropped is simply gone."""
+    try:
+        mailer.close()
+    except Exception:  # noqa: BLE001 - closing a broken session must not hide the send's own outcome
+        mailer.connection = None
+
+
+def _send_claimed(digests, claimed, holder, renewer, mailer, stats):
+    """Send each digest this run holds and mark it sent while still holding it (see send_batch)."""
     for digest in digests:
         pk = claimed.get(digest.user.pk)
         if pk is None:
@@ -315,8 +337,11 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
         try:
             renewer()
             message = render_digest(digest)
+            mailer.open()  # a no-op while the session is up; after a failure, a new session
+            message.connection = mailer
             message.send()  # the duplicate window: accepted by the server, "sent" not yet committed
         except Exception as error:  # noqa: BLE001 - any mail failure is recorded and retried
+            _hang_up(mailer)
             mine.update(
                 status=DigestDelivery.Status.FAILED,
                 holder="",
@@ -344,7 +369,6 @@ def send_batch(user_ids, *, week, dry_run=False, stats=None, out=None):
         )
         renewer.done(pk)
         stats.sent += 1
-    return stats
 
 
 def recipients_for(email=None):

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -203,15 +204,12 @@ class Killed(BaseException):
     """Stands in for the process being stopped in the middle of a run."""
 
 
-class DyingBackend:
+class DyingBackend(BaseEmailBackend):
     """An email backend that delivers `budget` messages, then dies (or fails, with `error`)."""
 
     sent = []
     budget = 0
     error = Killed
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         for message in messages:
