@@ -119,12 +119,41 @@ class LeasingWorker(Worker):
             try:
                 self.run_task(task_result)
             finally:
-                TaskLease.objects.filter(task_id=task_result.pk).delete()
+                # Only our own lease: after a stall another worker may hold the task now.
+                TaskLease.objects.filter(task_id=task_result.pk, holder=self.worker_id).delete()
         if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
             return "stop"
         if task_result is None:
             return "stop" if self.batch else "idle"
         return "ran"
+
+    def run_task(self, db_task_result):
+        """Run the task; record its outcome only while this worker still holds the task's lease.
+
+        A worker that stalls past its lease (a hung SMTP server, a paused VM) finds, when it wakes
+        up, that the sweep has queued the task again and another worker has taken it. Its late
+        outcome must not overwrite the status of that newer run, so it is dropped with a warning.
+        """
+        for name in ("set_successful", "set_failed"):
+            setattr(db_task_result, name, self._fenced(db_task_result, getattr(db_task_result, name)))
+        super().run_task(db_task_result)
+
+    def _fenced(self, db_task_result, record):
+        def fenced(outcome):
+            # The task row is locked first, in the order the sweep locks it, so the check and the
+            # write cannot interleave with a re-queue.
+            with transaction.atomic():
+                DBTaskResult.objects.select_for_update().filter(pk=db_task_result.pk).first()
+                held = TaskLease.objects.filter(task_id=db_task_result.pk, holder=self.worker_id).exists()
+                if held:
+                    record(outcome)
+            if not held:
+                logger.warning(
+                    "Task %s finished after its lease ran out and was queued again: this late outcome is dropped.",
+                    db_task_result.pk,
+                )
+
+        return fenced
 
     def take(self):
         """Claim the next ready task and its lease in one transaction."""

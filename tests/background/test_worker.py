@@ -74,3 +74,20 @@ def test_a_task_started_by_a_worker_without_leases_counts_from_its_start(queued,
     assert tasks_requeue_expired() == 0
     with time_machine.travel(timezone.now() + timedelta(seconds=settings.TASK_LEASE_SECONDS + 1), tick=False):
         assert tasks_requeue_expired() == 1
+
+
+def test_a_stalled_worker_does_not_overwrite_the_run_that_took_its_task_over(queued, settings):
+    stalled = worker("stalled")
+    mine = stalled.take()  # ...and the worker hangs here, past its lease
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.TASK_LEASE_SECONDS + 1), tick=False):
+        assert tasks_requeue_expired() == 1
+        fresh = worker("fresh")
+        theirs = fresh.take()
+        assert theirs.pk == mine.pk
+        stalled.run_task(mine)  # wakes up and finishes late
+        row = DBTaskResult.objects.get(pk=mine.pk)
+        assert row.status == "RUNNING" and row.finished_at is None  # the late outcome was dropped
+        assert TaskLease.objects.get(task_id=mine.pk).holder == "fresh"
+        fresh.run_task(theirs)
+    row = DBTaskResult.objects.get(pk=mine.pk)
+    assert row.status == "SUCCESSFUL" and row.worker_ids == ["stalled", "fresh"]
