@@ -194,12 +194,13 @@ def _post(url, body, headers):
 
 
 def _claim(delivery_id, now):
-    """Take the delivery if it is pending and due; False if it is done, not due, or taken."""
-    return bool(
-        WebhookDelivery.objects.filter(
-            pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
-        ).update(next_attempt_at=now + _lease(), last_attempt_at=now)
-    )
+    """Take the delivery if it is pending and due, leased until the returned time (the lease is
+    the pushed-back `next_attempt_at`); None if it is done, not due, or taken."""
+    lease_until = now + _lease()
+    taken = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=lease_until, last_attempt_at=now)
+    return lease_until if taken else None
 
 
 def delivery_attempt(delivery_id):
@@ -211,7 +212,8 @@ def delivery_attempt(delivery_id):
     Returns the delivery, or None when it was not due or another process holds it.
     """
     now = timezone.now()
-    if not _claim(delivery_id, now):
+    lease_until = _claim(delivery_id, now)
+    if lease_until is None:
         return None
     delivery = WebhookDelivery.objects.select_related(
         "event", "endpoint", "endpoint__created_by", "endpoint__created_with_token__service_account"
@@ -255,21 +257,39 @@ def delivery_attempt(delivery_id):
             delivery.next_attempt_at = None
         else:
             delivery.next_attempt_at = finished + BACKOFF[attempt_number - 1]
-    delivery.save(
-        update_fields=[
-            "status",
-            "attempts",
-            "last_response_code",
-            "duration_ms",
-            "last_attempt_at",
-            "delivered_at",
-            "next_attempt_at",
-            "last_error",
-        ]
-    )
+    recorded = _record_attempt(delivery, lease_until)
+    if not recorded:
+        logger.warning(
+            "Webhook delivery %s outlived its lease and was taken over: this attempt's outcome is dropped.",
+            delivery.pk,
+        )
+        return None
     if delivery.status == WebhookDelivery.Status.PENDING:
         _enqueue(delivery.pk, run_after=delivery.next_attempt_at)
     return delivery
+
+
+def _record_attempt(delivery, lease_until):
+    """Write the attempt's outcome only while this process still holds the delivery's lease.
+
+    A sender that stalled past its lease (an endpoint that kept the connection open) finds
+    another process has taken the delivery over; writing its late outcome would reset the newer
+    attempt's count and schedule. Returns whether the outcome was written.
+    """
+    fields = (
+        "status",
+        "attempts",
+        "last_response_code",
+        "duration_ms",
+        "last_attempt_at",
+        "delivered_at",
+        "next_attempt_at",
+        "last_error",
+    )
+    held = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.PENDING, next_attempt_at=lease_until
+    )
+    return bool(held.update(**{name: getattr(delivery, name) for name in fields}))
 
 
 def _enqueue(delivery_id, *, run_after=None):

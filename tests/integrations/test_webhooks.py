@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -187,6 +188,24 @@ def test_an_attempt_is_claimed_so_it_is_never_sent_twice(receiver, poster, org):
     assert webhooks.delivery_attempt(delivery.pk).status == WebhookDelivery.Status.SUCCEEDED
     assert webhooks.delivery_attempt(delivery.pk) is None
     call_command("deliver_webhooks")
+    assert len(receiver.requests) == 1
+
+
+def test_a_sender_that_outlived_its_lease_does_not_overwrite_the_takeover(receiver, poster, org):
+    subscribe(receiver.url)
+    division, location = org
+    opening_create(posted_by=poster, title="T", description="D", division=division, location=location)
+    delivery = WebhookDelivery.objects.get()
+    stalled_lease = webhooks._claim(delivery.pk, timezone.now())  # this sender then hangs on its POST
+    assert webhooks.delivery_attempt(delivery.pk) is None  # while its lease runs, nobody else sends
+    with time_machine.travel(stalled_lease + timedelta(seconds=1), tick=False):
+        assert webhooks.delivery_attempt(delivery.pk).status == WebhookDelivery.Status.SUCCEEDED
+    late = WebhookDelivery.objects.get(pk=delivery.pk)  # the stalled sender wakes up with a failure
+    late.status, late.attempts, late.last_error = WebhookDelivery.Status.PENDING, 1, "timed out"
+    late.next_attempt_at = timezone.now() + timedelta(minutes=1)
+    assert webhooks._record_attempt(late, stalled_lease) is False
+    row = WebhookDelivery.objects.get(pk=delivery.pk)
+    assert row.status == WebhookDelivery.Status.SUCCEEDED and row.last_error == "" and row.attempts == 1
     assert len(receiver.requests) == 1
 
 
