@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import actor_record, has_scope, is_employee
 from background.emails import email_queue
 from config.text import invisible_control_errors
 from integrations.outbox import emit, referral_payload
@@ -44,15 +45,9 @@ _url = URLValidator(schemes=["http", "https"], message="Enter a full web address
 # --- Who may do what ------------------------------------------------------------------------------
 
 
-def _is_employee(user):
-    return isinstance(user, User) and user.is_active
-
-
 def runs_pipeline(user, referral):
     """The opening's poster, or HR holding `referrals.change_referral` (group or service scope)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return (_is_employee(user) and referral.opening.posted_by_id == user.pk) or user.has_perm(CHANGE_PERMISSION)
+    return (is_employee(user) and referral.opening.posted_by_id == user.pk) or has_scope(user, CHANGE_PERMISSION)
 
 
 def allowed_moves(user, referral):
@@ -64,7 +59,7 @@ def allowed_moves(user, referral):
     targets = TRANSITIONS.get(referral.status, set())
     if runs_pipeline(user, referral):
         allowed = targets
-    elif _is_employee(user) and referral.referrer_id == user.pk:
+    elif is_employee(user) and referral.referrer_id == user.pk:
         allowed = targets & {S.WITHDRAWN}
     else:
         allowed = set()
@@ -79,7 +74,7 @@ def referral_opening_check(*, referrer, opening):
     sight of it comes only from an earlier referral (read-only) cannot refer again. Raises
     ValidationError on the `opening` field with the reason.
     """
-    if not _is_employee(referrer):
+    if not is_employee(referrer):
         raise PermissionDenied("Referrals are made by employees, not by service tokens.")
     opening_id = getattr(opening, "pk", opening)
     try:
@@ -218,7 +213,7 @@ def referral_submit(
     try:
         with transaction.atomic():
             referral.save()
-            ReferralEvent.objects.create(referral=referral, from_status="", to_status=S.SUBMITTED, by=referrer, at=now)
+            _history_event(referral, from_status="", to_status=S.SUBMITTED, by=referrer, at=now)
             emit("referral.created", referral_payload(referral))
             email_queue("referral_new", referral.pk)
     except IntegrityError as error:
@@ -240,7 +235,7 @@ def referral_express_interest(*, employee, opening, why_fit="", candidate_phone=
     A self-referral under the same rules as `referral_submit` (the candidate is the employee, who
     consents by asking). Their manager is not told: only the poster and HR see it.
     """
-    if not _is_employee(employee):
+    if not is_employee(employee):
         raise PermissionDenied("Only an employee can put themselves forward.")
     return referral_submit(
         referrer=employee,
@@ -274,7 +269,7 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
     with transaction.atomic():
         current = Referral.objects.select_for_update().select_related("opening").get(pk=referral.pk)
         if not runs_pipeline(by, current):
-            if not (_is_employee(by) and current.referrer_id == by.pk):
+            if not (is_employee(by) and current.referrer_id == by.pk):
                 raise PermissionDenied("Only the opening's poster or HR may move this referral on.")
             if status != S.WITHDRAWN:
                 raise PermissionDenied(
@@ -291,15 +286,7 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
         if status != S.DECLINED and decline_reason:
             raise ValidationError({"decline_reason": ["Only a declined referral has a decline reason."]})
         now = timezone.now()
-        event = ReferralEvent.objects.create(
-            referral=current,
-            from_status=current.status,
-            to_status=status,
-            by=by if isinstance(by, User) else None,
-            by_service="" if isinstance(by, User) else getattr(getattr(by, "service_account", None), "name", "")[:100],
-            at=now,
-            comment=comment,
-        )
+        event = _history_event(current, from_status=current.status, to_status=status, by=by, at=now, comment=comment)
         current.status = status
         current.status_changed_at = now
         current.decline_reason = decline_reason
@@ -312,6 +299,21 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
 def referral_withdraw(*, referral, by, comment=""):
     """The referrer (or the poster or HR) takes the referral out of the pipeline. Final."""
     return referral_move(referral=referral, by=by, status=S.WITHDRAWN, comment=comment)
+
+
+def _history_event(referral, *, from_status, to_status, by, at, comment=""):
+    """Append one change to the referral's history, recording who made it as every record does
+    (accounts.roles.actor_record): the employee, or the HR system's name."""
+    actor = actor_record(by)
+    return ReferralEvent.objects.create(
+        referral=referral,
+        from_status=from_status,
+        to_status=to_status,
+        by=actor.employee,
+        by_service=actor.service_name[:100],
+        at=at,
+        comment=comment,
+    )
 
 
 # --- Data retention -------------------------------------------------------------------------------
