@@ -34,6 +34,18 @@ TRANSITIONS = {
     S.OFFERED: {S.HIRED, S.DECLINED, S.WITHDRAWN},
 }
 
+# What a referrer tells about the candidate, in the order the form asks for it, with the most
+# characters each may hold. The portal form, the API serializers, `referral_submit` and the
+# erasure take the candidate's fields from here.
+CANDIDATE_FIELDS = {
+    "candidate_name": 150,
+    "candidate_email": 254,
+    "candidate_phone": 40,
+    "candidate_profile_url": 500,
+    "relationship": 2000,
+    "why_fit": 5000,
+}
+
 CHANGE_PERMISSION = "referrals.change_referral"
 NO_SUCH_OPENING = "There is no opening with this id."
 SELF_DUPLICATE_MESSAGE = "You are already being considered for this opening."
@@ -114,18 +126,18 @@ def can_refer(user, opening):
 # --- Submitting -------------------------------------------------------------------------------
 
 
-def _clean_candidate(
-    *, candidate_name, candidate_email, candidate_phone, candidate_profile_url, relationship, why_fit, consent_confirmed
-):
+def _clean_candidate(candidate, *, consent_confirmed):
+    """The candidate's fields (CANDIDATE_FIELDS), trimmed, or ValidationError naming each bad one:
+    a name and a valid email are needed, a phone and a profile link must look like one, no text
+    hides characters (config/text.py), and the candidate agreed to be referred."""
+    values = {name: (candidate.get(name) or "").strip() for name in CANDIDATE_FIELDS}
+    name, email = values["candidate_name"], values["candidate_email"]
+    phone, url = values["candidate_phone"], values["candidate_profile_url"]
     errors = {}
-    name = (candidate_name or "").strip()
-    email = (candidate_email or "").strip()
-    phone = (candidate_phone or "").strip()
-    url = (candidate_profile_url or "").strip()
     if not name:
         errors["candidate_name"] = ["Give the candidate's name."]
-    elif len(name) > 150:
-        errors["candidate_name"] = ["Keep the name under 150 characters."]
+    elif len(name) > CANDIDATE_FIELDS["candidate_name"]:
+        errors["candidate_name"] = [f"Keep the name under {CANDIDATE_FIELDS['candidate_name']} characters."]
     if not email:
         errors["candidate_email"] = ["Give the candidate's email address."]
     else:
@@ -140,41 +152,24 @@ def _clean_candidate(
             errors["candidate_phone"] = error.messages
     if url:
         try:
-            if len(url) > 500:
-                raise ValidationError("Keep the address under 500 characters.")
+            if len(url) > CANDIDATE_FIELDS["candidate_profile_url"]:
+                raise ValidationError(f"Keep the address under {CANDIDATE_FIELDS['candidate_profile_url']} characters.")
             _url(url)
         except ValidationError as error:
             errors["candidate_profile_url"] = error.messages
-    errors.update(invisible_control_errors(candidate_name=name, relationship=relationship, why_fit=why_fit))
+    errors.update(invisible_control_errors(**{n: values[n] for n in ("candidate_name", "relationship", "why_fit")}))
     if consent_confirmed is not True:
         errors["consent_confirmed"] = ["Confirm that the candidate agreed to be referred."]
     if errors:
         raise ValidationError(errors)
-    return {
-        "candidate_name": name,
-        "candidate_email": email,
-        "candidate_phone": phone,
-        "candidate_profile_url": url,
-        "relationship": (relationship or "").strip(),
-        "why_fit": (why_fit or "").strip(),
-    }
+    return values
 
 
-def referral_submit(
-    *,
-    referrer,
-    opening,
-    candidate_name,
-    candidate_email,
-    consent_confirmed,
-    candidate_phone="",
-    candidate_profile_url="",
-    relationship="",
-    why_fit="",
-):
+def referral_submit(*, referrer, opening, consent_confirmed, **candidate):
     """Refer a candidate to an opening; returns the new referral.
 
-    Rules: the opening passes `referral_opening_check`; the candidate has a name and a valid email
+    `candidate` holds the candidate's fields (CANDIDATE_FIELDS; any left out are empty). Rules: the
+    opening passes `referral_opening_check`; the candidate has a name and a valid email
     and agreed to be referred (`consent_confirmed`). The same person (email compared
     case-insensitively, through its salted hash) cannot be referred twice to one opening while a
     referral is active: the database's partial unique index decides, so two concurrent
@@ -182,16 +177,11 @@ def referral_submit(
     stays with the first. An email of an active employee links them (an internal move); the
     referrer's own email makes it a self-referral. The poster is emailed once this commits.
     """
+    unknown = sorted(set(candidate) - set(CANDIDATE_FIELDS))
+    if unknown:
+        raise TypeError(f"referral_submit() got an unexpected keyword argument {unknown[0]!r}")
     found = referral_opening_check(referrer=referrer, opening=opening)
-    fields = _clean_candidate(
-        candidate_name=candidate_name,
-        candidate_email=candidate_email,
-        candidate_phone=candidate_phone,
-        candidate_profile_url=candidate_profile_url,
-        relationship=relationship,
-        why_fit=why_fit,
-        consent_confirmed=consent_confirmed,
-    )
+    fields = _clean_candidate(candidate, consent_confirmed=consent_confirmed)
     email_key = fields["candidate_email"].lower()
     is_self = email_key == referrer.email.lower()
     employee = referrer if is_self else User.objects.active().filter(email__iexact=email_key).first()
@@ -319,13 +309,11 @@ def _history_event(referral, *, from_status, to_status, by, at, comment=""):
 # --- Data retention -------------------------------------------------------------------------------
 
 
+# Every candidate field is emptied (the name reads "Erased"), with the decline reason and the link
+# to an employee; the salted email hash stays.
 ERASED_FIELDS = {
+    **dict.fromkeys(CANDIDATE_FIELDS, ""),
     "candidate_name": Referral.ERASED_NAME,
-    "candidate_email": "",
-    "candidate_phone": "",
-    "candidate_profile_url": "",
-    "relationship": "",
-    "why_fit": "",
     "decline_reason": "",
     "candidate_employee": None,
 }
