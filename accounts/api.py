@@ -163,8 +163,9 @@ class EmployeeViewSet(OrgUnitViewSet):
     def perform_update(self, serializer):
         employee = serializer.instance
         employee_change_check(actor=self.request.user, employee=employee)
-        if serializer.validated_data.get("is_active") is False and employee.pk == getattr(
-            self.request.user, "pk", None
-        ):
-            raise PermissionDenied("You cannot deactivate yourself.")
+        problem = services.employee_deactivation_problem(
+            actor=self.request.user, employee=employee, is_active=serializer.validated_data.get("is_active")
+        )
+        if problem:
+            raise PermissionDenied(problem)
         serializer.instance = services.employee_update(employee=employee, **serializer.validated_data)
