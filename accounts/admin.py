@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -16,6 +18,33 @@ class OrgUnitAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "updated_at"]
     search_fields = ["name", "code"]
     ordering = ["name"]
+
+
+def _refuse(problem):
+    if problem:
+        raise forms.ValidationError(problem)
+
+
+class EmployeeChangeForm(UserChangeForm):
+    """The admin's change form, under the employee rules every channel applies (accounts.services):
+    one address per employee, nobody their own manager, nobody deactivating themselves."""
+
+    actor = None  # set per request by EmployeeAdmin.get_form
+
+    def clean_email(self):
+        email = self.cleaned_data.get("email")
+        _refuse(services.employee_email_problem(email, employee=self.instance))
+        return email
+
+    def clean_manager(self):
+        manager = self.cleaned_data.get("manager")
+        _refuse(services.employee_manager_problem(self.instance, manager))
+        return manager
+
+    def clean_is_active(self):
+        is_active = self.cleaned_data.get("is_active")
+        _refuse(services.employee_deactivation_problem(actor=self.actor, employee=self.instance, is_active=is_active))
+        return is_active
 
 
 @admin.register(User)
@@ -73,11 +102,13 @@ class EmployeeAdmin(DjangoUserAdmin):
         if obj is None:
             # Django's add form asks for passwords; provisioned employees choose their own.
             kwargs["form"] = self._provision_form()
-        return super().get_form(request, obj, **kwargs)
+        else:
+            kwargs["form"] = EmployeeChangeForm
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a class made for this request: the self-deactivation rule asks who
+        return form
 
     def _provision_form(self):
-        from django import forms
-
         class ProvisionForm(forms.ModelForm):
             class Meta:
                 model = User
@@ -85,8 +116,7 @@ class EmployeeAdmin(DjangoUserAdmin):
 
             def clean_email(self):
                 email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-                if User.objects.filter(email__iexact=email).exists():
-                    raise forms.ValidationError("Another employee already has this email address.")
+                _refuse(services.employee_email_problem(email))
                 return email
 
             def clean_employee_id(self):
@@ -132,10 +162,14 @@ class EmployeeAdmin(DjangoUserAdmin):
 
     @admin.action(description="Deactivate selected employees (revokes their tokens)")
     def deactivate_selected(self, request, queryset):
-        count, refused = 0, 0
+        count, refused, oneself = 0, 0, None
         for employee in queryset.filter(is_active=True):
             if not may_change_employee(request.user, employee):
                 refused += 1
+                continue
+            problem = services.employee_deactivation_problem(actor=request.user, employee=employee, is_active=False)
+            if problem:
+                oneself = problem
                 continue
             services.employee_deactivate(employee=employee)
             count += 1
@@ -144,6 +178,8 @@ class EmployeeAdmin(DjangoUserAdmin):
             self.message_user(
                 request, f"{refused} superuser(s) left as they are: {SUPERUSER_ONLY_MESSAGE}", messages.ERROR
             )
+        if oneself:
+            self.message_user(request, oneself, messages.ERROR)
 
 
 @admin.register(ServiceAccount)

@@ -9,7 +9,7 @@ from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
 from . import services
 from .models import Division, Location, User
-from .roles import can_manage_employees, employee_change_check
+from .roles import can_act, can_manage_employees, employee_change_check, has_scope, is_employee, is_service
 from .serializers import DivisionSerializer, EmployeeSerializer, LocationSerializer, MeSerializer
 
 
@@ -19,11 +19,11 @@ class ReadForAllWriteForHR(permissions.BasePermission):
     message = "Only HR may change the directory."
 
     def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
+        if not can_act(request.user):
             return False
         if request.method in permissions.SAFE_METHODS:
             # A service token reads the directory only with scope hr:read (or hr).
-            return not getattr(request.user, "is_service", False) or request.user.has_perm("accounts.view_user")
+            return not is_service(request.user) or has_scope(request.user, "accounts.view_user")
         return can_manage_employees(request.user)
 
 
@@ -31,7 +31,7 @@ class IsEmployee(permissions.BasePermission):
     message = "A service token does not act as an employee."
 
     def has_permission(self, request, view):
-        return bool(request.user.is_authenticated and not getattr(request.user, "is_service", False))
+        return is_employee(request.user)
 
 
 @extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES}, summary="The caller as an employee")
@@ -152,7 +152,7 @@ class EmployeeViewSet(OrgUnitViewSet):
     def get_queryset(self):
         queryset = User.objects.select_related("division", "location")
         user = self.request.user
-        if can_manage_employees(user) or user.has_perm("accounts.view_user"):
+        if can_manage_employees(user) or has_scope(user, "accounts.view_user"):
             return queryset
         # Leavers are out of the directory for everyone but HR (readers included: a sync must see them).
         return queryset.active()
@@ -163,8 +163,9 @@ class EmployeeViewSet(OrgUnitViewSet):
     def perform_update(self, serializer):
         employee = serializer.instance
         employee_change_check(actor=self.request.user, employee=employee)
-        if serializer.validated_data.get("is_active") is False and employee.pk == getattr(
-            self.request.user, "pk", None
-        ):
-            raise PermissionDenied("You cannot deactivate yourself.")
+        problem = services.employee_deactivation_problem(
+            actor=self.request.user, employee=employee, is_active=serializer.validated_data.get("is_active")
+        )
+        if problem:
+            raise PermissionDenied(problem)
         serializer.instance = services.employee_update(employee=employee, **serializer.validated_data)

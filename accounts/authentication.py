@@ -5,6 +5,7 @@ from rest_framework import authentication, exceptions
 
 from .models import ApiToken
 from .principals import ServicePrincipal
+from .roles import is_employee
 
 # Writing last_used_at on every request would turn each read into a write; a minute is precise
 # enough to tell whether a token is still in use.
@@ -28,7 +29,7 @@ def authenticate_token(plain):
     if token is None:
         return None
     if token.user_id is not None:
-        if not token.user.is_active:
+        if not is_employee(token.user):
             return None
         principal = token.user
     else:

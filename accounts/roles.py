@@ -1,11 +1,98 @@
-"""Who is HR, and what the HR group may do.
+"""Who is acting, who is HR, and what the HR group may do.
+
+Two kinds of principal act on the board: employees (`accounts.User`, through the portal or a
+personal token) and service principals (`accounts.principals.ServicePrincipal`, an HR system's
+token). Permission checks ask the small surface below (`can_act`, `is_employee`, `is_service`,
+`has_scope`) and never probe types or attributes themselves; records of who did something
+(referral history, the audit log, webhook subscriptions) take `actor_record(actor)`.
 
 SPEC.md gives HR oversight of all openings and referrals and the employee directory. The group's
 permissions are declared here and synced after every migrate, so a new model's permission reaches
 HR with the migration that adds it.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
+
+# --- Who is acting --------------------------------------------------------------------------------
+
+
+def is_service(actor: Any) -> bool:
+    """A service token's principal: it acts only through its token's scope and is no employee
+    (nobody's connection, posts and refers nothing)."""
+    return bool(getattr(actor, "is_service", False))
+
+
+def can_act(actor: Any) -> bool:
+    """Whether `actor` may act at all: an active employee, or a service principal (whose token and
+    account were usable when it authenticated). Nobody signed in, None (the system) and a
+    deactivated employee may not."""
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active)
+
+
+def is_employee(actor: Any) -> bool:
+    """An active employee: someone who may act and is a person, not a service token. Only they
+    take part in the network, post openings, refer, and receive the board's emails."""
+    return can_act(actor) and not is_service(actor) and actor.pk is not None
+
+
+def has_scope(actor: Any, permission: str) -> bool:
+    """Whether `actor` may act and holds `permission` (a dotted permission name): an employee
+    through their groups (HR), a service principal through its token's scope (SCOPE_PERMISSIONS)."""
+    return can_act(actor) and actor.has_perm(permission)
+
+
+def actor_label(actor: Any) -> str:
+    """Who acted, as the audit log names them: an employee's email, `service:<name>` for a service
+    token, and "" for the board itself (None) or nobody signed in."""
+    if is_service(actor):
+        return f"service:{actor.service_account.name}"
+    if _is_person(actor):
+        return actor.email
+    return ""
+
+
+def _is_person(actor: Any) -> bool:
+    # A record names the employee who acted even if they were deactivated since (by that very act,
+    # say): who did it is a fact, not a permission.
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and not is_service(actor))
+
+
+@dataclass(frozen=True)
+class ActorRecord:
+    """What a record keeps of who acted: the employee, or the service account and its token, and
+    a label that outlives them. All empty for the board itself (a task, a command, a migration)."""
+
+    employee: Any = None
+    service_account: Any = None
+    token: Any = None
+    label: str = ""
+
+    @property
+    def service_name(self) -> str:
+        return self.service_account.name if self.service_account is not None else ""
+
+
+def actor_record(actor: Any) -> ActorRecord:
+    """Turn whoever acted into what a record stores; the one place that tells the kinds apart.
+
+    An employee (portal session or personal token) is kept as the employee; a service principal as
+    its service account and the token it used; None, or nobody signed in, as the board itself.
+    Referral history (`ReferralEvent.by`/`by_service`), the audit log (`AuditEvent.actor`,
+    `service_account`, `actor_label`) and webhook subscriptions (`created_by`,
+    `created_by_service`, `created_with_token`) all take their fields from it, as pretix's
+    `log_action` does for users, API tokens and devices.
+    """
+    if is_service(actor):
+        return ActorRecord(service_account=actor.service_account, token=actor.token, label=actor_label(actor))
+    if _is_person(actor):
+        return ActorRecord(employee=actor, label=actor_label(actor))
+    return ActorRecord()
+
+
+# --- HR -------------------------------------------------------------------------------------------
 
 HR_GROUP_NAME = "HR"
 
@@ -75,12 +162,12 @@ SCOPE_PERMISSIONS["hr"] = SCOPE_PERMISSIONS["hr:read"] | SCOPE_PERMISSIONS["hr:w
 
 def is_hr(user):
     """HR means holding `openings.view_all_openings` (SPEC.md), as an active employee or service."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("openings.view_all_openings"))
+    return has_scope(user, "openings.view_all_openings")
 
 
 def can_manage_employees(user):
     """Provisioning and deactivating employees is HR's: the HR group or a service scoped `hr`."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("accounts.manage_employees"))
+    return has_scope(user, "accounts.manage_employees")
 
 
 def sync_hr_group():
@@ -115,7 +202,7 @@ def may_change_employee(actor, employee):
     """
     if employee is None or not getattr(employee, "is_superuser", False):
         return True
-    return bool(actor is not None and getattr(actor, "is_superuser", False) and actor.is_active)
+    return bool(can_act(actor) and getattr(actor, "is_superuser", False))
 
 
 def employee_change_check(*, actor, employee):

@@ -1,9 +1,9 @@
-from django.db.models.functions import Lower
 from rest_framework import serializers
 
 from config.api import StrictFieldsMixin
 
 from .models import Division, Location, User
+from .services import employee_email_problem, employee_id_problem, employee_manager_problem
 
 
 class OrgUnitSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -52,30 +52,26 @@ class EmployeeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "updated_at"]
         extra_kwargs = {"email": {"validators": []}, "full_name": {"required": True}}
 
+    # The rules are accounts.services' (one function each); these only put them on their fields.
+
     def validate_email(self, value):
         value = User.objects.normalize_email(value).lower()
-        clash = User.objects.annotate(email_ci=Lower("email")).filter(email_ci=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError("Another employee already has this email address.")
+        _refuse(employee_email_problem(value, employee=self.instance))
         return value
 
     def validate_employee_id(self, value):
         value = (value or "").strip() or None
-        if value is None:
-            return None
-        clash = User.objects.filter(employee_id=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError("Another employee already has this employee id.")
+        _refuse(employee_id_problem(value, employee=self.instance))
         return value
 
     def validate_manager(self, value):
-        if value is not None and self.instance is not None and value.pk == self.instance.pk:
-            raise serializers.ValidationError("An employee cannot be their own manager.")
+        _refuse(employee_manager_problem(self.instance, value))
         return value
+
+
+def _refuse(problem):
+    if problem:
+        raise serializers.ValidationError(problem)
 
 
 class MeSerializer(EmployeeSerializer):

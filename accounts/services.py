@@ -1,8 +1,15 @@
-"""Writes on employees, org units and tokens. Views, the API, commands and tasks all call these."""
+"""Writes on employees, org units and tokens, and the employee rules every channel checks.
+
+Views, the API, the admin, provisioning (PUT, bulk, the CSV import), commands and tasks all call
+these. Each employee rule is one function returning its message (or None), so every channel gives
+the same words in its own shape (a form error, a field of a 400, a row of a bulk report, a 403).
+Who may change whom (superusers) is in accounts.roles.
+"""
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.text import invisible_control_errors
@@ -68,14 +75,64 @@ def employee_reactivate(*, employee):
     return employee
 
 
-def _unique_clash(email, employee_id, exclude_pk=None):
+# --- The employee rules ---------------------------------------------------------------------------
+
+EMAIL_TAKEN_MESSAGE = "Another employee already has this email address."
+EMPLOYEE_ID_TAKEN_MESSAGE = "Another employee already has this employee id."
+OWN_MANAGER_MESSAGE = "An employee cannot be their own manager."
+SELF_DEACTIVATION_MESSAGE = "You cannot deactivate yourself."
+
+
+def _others(employee):
+    return User.objects.exclude(pk=employee.pk) if employee is not None and employee.pk else User.objects.all()
+
+
+def employee_email_problem(email, *, employee=None):
+    """An email address is one employee's sign-in, compared case-insensitively: the message if an
+    employee other than `employee` holds `email`, else None. (The database's `user_email_ci_unique`
+    has the last word when two requests race; `employee_create` turns that into this message.)"""
+    if not email:
+        return None
+    clash = _others(employee).annotate(email_ci=Lower("email")).filter(email_ci=email.lower())
+    return EMAIL_TAKEN_MESSAGE if clash.exists() else None
+
+
+def employee_id_problem(employee_id, *, employee=None):
+    """An HRIS employee id names one employee: the message if another employee holds it, else None."""
+    if not employee_id:
+        return None
+    return EMPLOYEE_ID_TAKEN_MESSAGE if _others(employee).filter(employee_id=employee_id).exists() else None
+
+
+def employee_manager_problem(employee, manager):
+    """Nobody is their own manager: the message if `manager` is `employee`, else None.
+
+    Both are employees, or both the HRIS's employee ids (a bulk row may name a manager that is not
+    written yet); None on either side (a new employee, no manager) is no problem.
+    """
+    if employee is None or manager is None:
+        return None
+    return OWN_MANAGER_MESSAGE if employee == manager else None
+
+
+def employee_deactivation_problem(*, actor, employee, is_active):
+    """Nobody deactivates themselves (HR would lock themselves out of the directory they run): the
+    message if `is_active` is False and `actor` is `employee`, else None. A service token or an
+    HRIS file (`actor` None) is nobody's self."""
+    if is_active is not False or employee is None or employee.pk is None:
+        return None
+    return SELF_DEACTIVATION_MESSAGE if employee.pk == getattr(actor, "pk", None) else None
+
+
+def _unique_clash(email, employee_id, employee=None):
     """The field messages for an email or employee id that another employee holds."""
-    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
     errors = {}
-    if email and others.filter(email__iexact=email).exists():
-        errors["email"] = ["Another employee already has this email address."]
-    if employee_id and others.filter(employee_id=employee_id).exists():
-        errors["employee_id"] = ["Another employee already has this employee id."]
+    message = employee_email_problem(email, employee=employee)
+    if message:
+        errors["email"] = [message]
+    message = employee_id_problem(employee_id, employee=employee)
+    if message:
+        errors["employee_id"] = [message]
     return errors or {"non_field_errors": ["This employee clashes with another one."]}
 
 
@@ -117,7 +174,7 @@ def employee_update(*, employee, **fields):
             elif becomes_active and not was_active:
                 employee_reactivate(employee=employee)
     except IntegrityError:
-        raise ValidationError(_unique_clash(fields.get("email"), fields.get("employee_id"), employee.pk)) from None
+        raise ValidationError(_unique_clash(fields.get("email"), fields.get("employee_id"), employee)) from None
     return employee
 
 

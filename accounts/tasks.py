@@ -11,6 +11,7 @@ from django_tasks import task
 from config.mail import render_templated_mail
 
 from .models import ConnectionRequest
+from .roles import is_employee
 
 
 def _load(request_id):
@@ -19,7 +20,7 @@ def _load(request_id):
 
 def _wants_mail(user):
     """Only active employees who kept `notify_connection_requests` on (/settings/) get these."""
-    return bool(user.is_active and user.notify_connection_requests and user.email)
+    return bool(is_employee(user) and user.notify_connection_requests and user.email)
 
 
 def _build_about(request_id, *, status, to, about, template):
@@ -30,7 +31,7 @@ def _build_about(request_id, *, status, to, about, template):
     if request_obj is None or request_obj.status != status:
         return None
     reader, subject = getattr(request_obj, to), getattr(request_obj, about)
-    if not (subject.is_active and _wants_mail(reader)):
+    if not (is_employee(subject) and _wants_mail(reader)):
         return None
     return render_templated_mail(
         to=reader.email,

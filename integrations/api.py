@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Division, Location, User
-from accounts.roles import can_manage_employees
+from accounts.roles import can_manage_employees, has_scope
 from accounts.serializers import DivisionSerializer, EmployeeSerializer, LocationSerializer
 from config.api import ERROR_RESPONSES, CursorPagination, IsoDateTimeFilter, error_response
 
@@ -57,10 +57,8 @@ class HasActionPermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        if not (user and user.is_authenticated and user.is_active):
-            return False
         needed = view.required_perms.get(getattr(view, "action", None) or request.method.lower())
-        return bool(needed) and user.has_perm(needed)
+        return bool(needed) and has_scope(user, needed)
 
 
 def _invalid_rows(errors, total):

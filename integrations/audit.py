@@ -20,7 +20,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken
+from accounts.roles import actor_record
 from config.parsers import loads_or_none
 
 from .models import AuditEvent
@@ -198,12 +199,8 @@ def audit_record(*, request, response, target=None, body=b""):
         status_code=response.status_code,
         request_id=getattr(request, "request_id", "")[:64],
     )
-    if isinstance(principal, User):
-        event.actor = principal
-        event.actor_label = principal.email
-    elif getattr(principal, "is_service", False):
-        event.service_account = principal.service_account
-        event.actor_label = f"service:{principal.service_account.name}"
+    actor = actor_record(principal)
+    event.actor, event.service_account, event.actor_label = actor.employee, actor.service_account, actor.label
     if isinstance(token, ApiToken):
         event.token = token
     object_type = hints.get("object_type") or (target.object_type if target else "")
@@ -244,13 +241,14 @@ def audit_admin_change(*, request, action, instance, changes):
     """Record a change made in the admin that the rules say must be audited (granting admin access
     or the HR group, which makes someone HR). The API's writes are recorded by the middleware; the
     admin does not pass through it, so its few privileged writes call this."""
-    user = getattr(request, "user", None)
+    actor = actor_record(getattr(request, "user", None))
     return AuditEvent.objects.create(
         method=request.method[:10],
         path=request.get_full_path()[:500],
         status_code=None,
-        actor=user if isinstance(user, User) else None,
-        actor_label=getattr(user, "email", "")[:255],
+        actor=actor.employee,
+        service_account=actor.service_account,
+        actor_label=actor.label[:255],
         action=action[:100],
         object_type=instance._meta.model_name if instance._meta.model_name != "user" else "employee",
         object_id=str(instance.pk),

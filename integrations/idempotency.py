@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.authentication import authenticate_token
+from accounts.roles import can_act, is_service
 from config.parsers import loads_or_none
 
 from .models import IdempotencyRecord
@@ -58,11 +59,11 @@ def request_principal(request):
         if result is None:
             return None
         principal, _token = result
-        if getattr(principal, "is_service", False):
+        if is_service(principal):
             return f"service:{principal.service_account.pk}"
         return f"user:{principal.pk}"
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_active:
+    if can_act(user):
         return f"user:{user.pk}"
     return None
 

@@ -16,7 +16,12 @@ from django.db.models.functions import Lower
 
 from accounts.models import Division, Location, User
 from accounts.roles import SUPERUSER_ONLY_MESSAGE, may_change_employee
-from accounts.services import employee_create, employee_update
+from accounts.services import (
+    employee_create,
+    employee_deactivation_problem,
+    employee_manager_problem,
+    employee_update,
+)
 from config.text import invisible_control_errors
 
 # Columns of the CSV export, and the keys of one row anywhere.
@@ -117,15 +122,17 @@ def _row_errors(index, row, lookups, seen_ids, seen_emails, batch_ids, by):
             errors[name] = [f"Unknown {name} code “{code}”."]
     manager_id = row.get("manager_employee_id")
     if manager_id:
-        if manager_id == employee_id:
-            errors["manager_employee_id"] = ["An employee cannot be their own manager."]
+        own_manager = employee_manager_problem(employee_id, manager_id)
+        if own_manager:
+            errors["manager_employee_id"] = [own_manager]
         elif manager_id not in lookups.by_employee_id and manager_id not in batch_ids:
             errors["manager_employee_id"] = [f"No employee has the employee id “{manager_id}”."]
     target = current or (owner if owner is not None and not owner.employee_id else None)
     if target is not None and not may_change_employee(by, target) and _would_change(target, row, lookups):
         errors["non_field_errors"] = [SUPERUSER_ONLY_MESSAGE]
-    if row.get("is_active") is False and target is not None and by is not None and target.pk == getattr(by, "pk", None):
-        errors["is_active"] = ["You cannot deactivate yourself."]
+    deactivating_oneself = employee_deactivation_problem(actor=by, employee=target, is_active=row.get("is_active"))
+    if deactivating_oneself:
+        errors["is_active"] = [deactivating_oneself]
     return errors
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiToken
+from accounts.roles import is_employee
 from background.ratelimit import rate_hit
 
 
@@ -20,7 +21,7 @@ class ApiRateThrottle(BaseThrottle):
         token = getattr(request, "auth", None)
         if isinstance(token, ApiToken):
             return f"token:{token.pk}"
-        if request.user and request.user.is_authenticated and request.user.pk is not None:
+        if is_employee(request.user):
             return f"user:{request.user.pk}"
         return f"ip:{self.get_ident(request)}"
 

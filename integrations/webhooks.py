@@ -27,6 +27,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import actor_record, is_employee
+
 from .destinations import DestinationRefused, destination_problem, pinned_opener, resolve_destination
 from .models import WebhookDelivery, WebhookEndpoint, generate_webhook_secret
 
@@ -92,7 +94,7 @@ def endpoint_subscriber(endpoint):
         tokens = list(account.tokens.usable()) if account.is_active else []
         return _AnyToken([ServicePrincipal(account, token) for token in tokens]) if tokens else False
     if endpoint.created_by_id is not None:
-        return endpoint.created_by if endpoint.created_by.is_active else False
+        return endpoint.created_by if is_employee(endpoint.created_by) else False
     return None
 
 
@@ -385,15 +387,12 @@ def endpoint_create(*, url, events, description="", is_active=True, created_by=N
     Refused (ValidationError on the field): a destination that is not public (destinations.py) and
     an event type `created_by` may not read (subscription_problem).
     """
-    from accounts.models import User
-
     _check_subscription(url=url, events=events, by=created_by)
     endpoint = WebhookEndpoint(url=url, events=sorted(set(events)), description=description, is_active=is_active)
-    if isinstance(created_by, User):
-        endpoint.created_by = created_by
-    elif getattr(created_by, "is_service", False):
-        endpoint.created_by_service = created_by.service_account
-        endpoint.created_with_token = created_by.token
+    actor = actor_record(created_by)
+    endpoint.created_by = actor.employee
+    endpoint.created_by_service = actor.service_account
+    endpoint.created_with_token = actor.token
     endpoint.full_clean()
     endpoint.save()
     return endpoint

@@ -6,6 +6,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts.roles import is_service
 from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
 from . import services
@@ -98,7 +99,7 @@ class OpeningViewSet(viewsets.ModelViewSet):
         return opening
 
     def create(self, request, *args, **kwargs):
-        if getattr(request.user, "is_service", False):
+        if is_service(request.user):
             raise PermissionDenied("Openings are posted by employees, not by service tokens.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

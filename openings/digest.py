@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ConnectionRequest, User
+from accounts.roles import is_employee
 from background import leases
 from config.mail import render_templated_mail
 
@@ -383,7 +384,7 @@ def recipients_for(email=None):
     match = User.objects.filter(email__iexact=email.strip()).first()
     if match is None:
         raise ValueError(f"No employee with the email {email!r}.")
-    if not match.is_active or not match.digest_enabled:
+    if not is_employee(match) or not match.digest_enabled:
         raise ValueError(f"{match.email} is deactivated or has the digest switched off.")
     return everyone.filter(pk=match.pk)
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.roles import can_act, has_scope, is_employee
 from integrations.outbox import emit, opening_payload
 
 from .models import Opening, OpeningExclusion
@@ -37,9 +37,9 @@ TRANSITIONS = {
 
 def can_manage(user, opening):
     """Only the poster or HR (who may also change openings) may change, close or delete one."""
-    if not (user.is_authenticated and user.is_active):
+    if not can_act(user):
         return False
-    return opening.posted_by_id == user.pk or (viewer_is_hr(user) and user.has_perm("openings.change_opening"))
+    return opening.posted_by_id == user.pk or (viewer_is_hr(user) and has_scope(user, "openings.change_opening"))
 
 
 def _check_fields(fields, *, today=None, changing_closes_on=True):
@@ -77,7 +77,7 @@ def _clean_exclusions(excluded, poster):
 
 def opening_create(*, posted_by, excluded=(), status=Opening.Status.DRAFT, **fields):
     """Post an opening as `posted_by` (always the caller). It starts as a draft unless opened."""
-    if getattr(posted_by, "is_service", False) or not isinstance(posted_by, User):
+    if not is_employee(posted_by):
         raise PermissionDenied("Only an employee can post an opening.")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:

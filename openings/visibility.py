@@ -35,6 +35,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Connection, User
+from accounts.roles import can_act, has_scope, is_service
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -51,13 +52,9 @@ if TYPE_CHECKING:
 VIEW_ALL_PERMISSION = "openings.view_all_openings"
 
 
-def _is_viewer(user: Viewer) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def viewer_is_hr(user: Viewer) -> bool:
     """HR sees every opening in every status (SPEC.md)."""
-    return _is_viewer(user) and user.has_perm(VIEW_ALL_PERMISSION)
+    return has_scope(user, VIEW_ALL_PERMISSION)
 
 
 def _direct_ids(user_id: int) -> models.QuerySet:
@@ -90,11 +87,11 @@ class OpeningQuerySet(models.QuerySet):
         A referrer's sight of an opening they referred to is read-only: `include_referred=False`
         leaves that clause out, giving the openings `user` may act on (refer someone to).
         """
-        if not _is_viewer(user):
+        if not can_act(user):
             return self.none()
         if viewer_is_hr(user):
             return self.all()
-        if getattr(user, "is_service", False):
+        if is_service(user):
             return self.none()
         Exclusion = apps.get_model("openings", "OpeningExclusion")
         not_excluded = ~Exists(Exclusion.objects.filter(opening_id=OuterRef("pk"), user_id=user.pk))
@@ -169,7 +166,7 @@ def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
     them), plus one for referrals when a row needs it.
     """
     openings = list(openings)
-    if not openings or not _is_viewer(user):
+    if not openings or not can_act(user):
         return {}
     V = openings[0].Visibility
     Exclusion = apps.get_model("openings", "OpeningExclusion")
@@ -384,7 +381,7 @@ def ranked_among(
     one pass over `openings`.
     """
     result = {u.pk: Sight() for u in users}
-    viewer_ids = [u.pk for u in users if _is_viewer(u)]
+    viewer_ids = [u.pk for u in users if can_act(u)]
     rows = _batch_rows(openings)
     if not rows or not viewer_ids:
         return result

@@ -4,6 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts.roles import is_service
 from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
 from . import selectors, services
@@ -109,7 +110,7 @@ class ReferralViewSet(
         return Response(ReferralDetailSerializer(referral, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        if getattr(request.user, "is_service", False):
+        if is_service(request.user):
             raise PermissionDenied("Referrals are made by employees, not by service tokens.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -6,19 +6,24 @@ from django import forms
 from accounts.models import Division
 
 from .models import Referral
+from .services import CANDIDATE_FIELDS
+
+# The lengths come from CANDIDATE_FIELDS, which names the candidate's fields once; the labels and
+# help are the portal's.
+LIMIT = CANDIDATE_FIELDS
 
 
 class ReferralForm(forms.Form):
-    candidate_name = forms.CharField(label="Their name", max_length=150)
+    candidate_name = forms.CharField(label="Their name", max_length=LIMIT["candidate_name"])
     candidate_email = forms.EmailField(
         label="Their email",
-        max_length=254,
+        max_length=LIMIT["candidate_email"],
         help_text="If they work here, use their work email: the referral then counts as an internal move.",
     )
-    candidate_phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
+    candidate_phone = forms.CharField(label="Phone (optional)", max_length=LIMIT["candidate_phone"], required=False)
     candidate_profile_url = forms.URLField(
         label="Profile link (optional)",
-        max_length=500,
+        max_length=LIMIT["candidate_profile_url"],
         required=False,
         assume_scheme="https",
         help_text="LinkedIn, a portfolio or a CV online.",
@@ -26,13 +31,13 @@ class ReferralForm(forms.Form):
     relationship = forms.CharField(
         label="How do you know each other?",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=LIMIT["relationship"],
         help_text="Where you worked together, for how long, in which roles.",
     )
     why_fit = forms.CharField(
         label="Why do they fit?",
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=5000,
+        max_length=LIMIT["why_fit"],
         help_text="What you have seen them do that this role needs.",
     )
     consent_confirmed = forms.BooleanField(
@@ -50,10 +55,10 @@ class InterestForm(forms.Form):
     why_fit = forms.CharField(
         label="Why are you interested?",
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=5000,
+        max_length=LIMIT["why_fit"],
         help_text="What you would bring, and what draws you to the role.",
     )
-    candidate_phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
+    candidate_phone = forms.CharField(label="Phone (optional)", max_length=LIMIT["candidate_phone"], required=False)
 
 
 class MoveForm(forms.Form):

@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from accounts.models import User
+from accounts.roles import has_scope, is_employee
 
 from .models import Referral, ReferralEvent
 
@@ -31,7 +32,7 @@ VIEW_ALL_PERMISSION = "referrals.view_all_referrals"
 
 def viewer_sees_all_referrals(user: Viewer) -> bool:
     """HR: the HR group, or a service token whose scope grants `referrals.view_all_referrals`."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm(VIEW_ALL_PERMISSION))
+    return has_scope(user, VIEW_ALL_PERMISSION)
 
 
 def referrals_visible_to(user: Viewer) -> QuerySet[Referral]:
@@ -42,11 +43,9 @@ def referrals_visible_to(user: Viewer) -> QuerySet[Referral]:
     callers, and service tokens without that permission, see none. Whoever else asks gets a 404,
     exactly as for an id that does not exist.
     """
-    if not (user and user.is_authenticated and user.is_active):
-        return Referral.objects.none()
     if viewer_sees_all_referrals(user):
         return Referral.objects.all()
-    if not isinstance(user, User):
+    if not is_employee(user):
         return Referral.objects.none()
     return Referral.objects.filter(Q(referrer_id=user.pk) | Q(opening__posted_by_id=user.pk))
 

@@ -3,6 +3,10 @@ from rest_framework import serializers
 from config.api import StrictFieldsMixin
 
 from .models import Referral, ReferralEvent
+from .services import CANDIDATE_FIELDS
+
+# The candidate's fields and their lengths are declared once, in referrals.services.CANDIDATE_FIELDS.
+LIMIT = CANDIDATE_FIELDS
 
 
 class ReferralEventSerializer(serializers.ModelSerializer):
@@ -76,18 +80,26 @@ class ReferralCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     opening = serializers.IntegerField(
         help_text="The opening's id. One you may not see is answered as one that does not exist."
     )
-    candidate_name = serializers.CharField(max_length=150)
-    candidate_email = serializers.EmailField(max_length=254)
-    candidate_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    candidate_profile_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    candidate_name = serializers.CharField(max_length=LIMIT["candidate_name"])
+    candidate_email = serializers.EmailField(max_length=LIMIT["candidate_email"])
+    candidate_phone = serializers.CharField(
+        max_length=LIMIT["candidate_phone"], required=False, allow_blank=True, default=""
+    )
+    candidate_profile_url = serializers.URLField(
+        max_length=LIMIT["candidate_profile_url"], required=False, allow_blank=True, default=""
+    )
     relationship = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", help_text="How you know each other."
+        max_length=LIMIT["relationship"],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="How you know each other.",
     )
     why_fit = serializers.CharField(
-        max_length=5000, required=False, allow_blank=True, default="", help_text="Why they fit."
+        max_length=LIMIT["why_fit"], required=False, allow_blank=True, default="", help_text="Why they fit."
     )
     note = serializers.CharField(
-        max_length=5000,
+        max_length=LIMIT["why_fit"],
         required=False,
         allow_blank=True,
         write_only=True,

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import actor_record, has_scope, is_employee
 from background.emails import email_queue
 from config.text import invisible_control_errors
 from integrations.outbox import emit, referral_payload
@@ -33,6 +34,18 @@ TRANSITIONS = {
     S.OFFERED: {S.HIRED, S.DECLINED, S.WITHDRAWN},
 }
 
+# What a referrer tells about the candidate, in the order the form asks for it, with the most
+# characters each may hold. The portal form, the API serializers, `referral_submit` and the
+# erasure take the candidate's fields from here.
+CANDIDATE_FIELDS = {
+    "candidate_name": 150,
+    "candidate_email": 254,
+    "candidate_phone": 40,
+    "candidate_profile_url": 500,
+    "relationship": 2000,
+    "why_fit": 5000,
+}
+
 CHANGE_PERMISSION = "referrals.change_referral"
 NO_SUCH_OPENING = "There is no opening with this id."
 SELF_DUPLICATE_MESSAGE = "You are already being considered for this opening."
@@ -44,15 +57,9 @@ _url = URLValidator(schemes=["http", "https"], message="Enter a full web address
 # --- Who may do what ------------------------------------------------------------------------------
 
 
-def _is_employee(user):
-    return isinstance(user, User) and user.is_active
-
-
 def runs_pipeline(user, referral):
     """The opening's poster, or HR holding `referrals.change_referral` (group or service scope)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return (_is_employee(user) and referral.opening.posted_by_id == user.pk) or user.has_perm(CHANGE_PERMISSION)
+    return (is_employee(user) and referral.opening.posted_by_id == user.pk) or has_scope(user, CHANGE_PERMISSION)
 
 
 def allowed_moves(user, referral):
@@ -64,7 +71,7 @@ def allowed_moves(user, referral):
     targets = TRANSITIONS.get(referral.status, set())
     if runs_pipeline(user, referral):
         allowed = targets
-    elif _is_employee(user) and referral.referrer_id == user.pk:
+    elif is_employee(user) and referral.referrer_id == user.pk:
         allowed = targets & {S.WITHDRAWN}
     else:
         allowed = set()
@@ -79,7 +86,7 @@ def referral_opening_check(*, referrer, opening):
     sight of it comes only from an earlier referral (read-only) cannot refer again. Raises
     ValidationError on the `opening` field with the reason.
     """
-    if not _is_employee(referrer):
+    if not is_employee(referrer):
         raise PermissionDenied("Referrals are made by employees, not by service tokens.")
     opening_id = getattr(opening, "pk", opening)
     try:
@@ -119,18 +126,18 @@ def can_refer(user, opening):
 # --- Submitting -------------------------------------------------------------------------------
 
 
-def _clean_candidate(
-    *, candidate_name, candidate_email, candidate_phone, candidate_profile_url, relationship, why_fit, consent_confirmed
-):
+def _clean_candidate(candidate, *, consent_confirmed):
+    """The candidate's fields (CANDIDATE_FIELDS), trimmed, or ValidationError naming each bad one:
+    a name and a valid email are needed, a phone and a profile link must look like one, no text
+    hides characters (config/text.py), and the candidate agreed to be referred."""
+    values = {name: (candidate.get(name) or "").strip() for name in CANDIDATE_FIELDS}
+    name, email = values["candidate_name"], values["candidate_email"]
+    phone, url = values["candidate_phone"], values["candidate_profile_url"]
     errors = {}
-    name = (candidate_name or "").strip()
-    email = (candidate_email or "").strip()
-    phone = (candidate_phone or "").strip()
-    url = (candidate_profile_url or "").strip()
     if not name:
         errors["candidate_name"] = ["Give the candidate's name."]
-    elif len(name) > 150:
-        errors["candidate_name"] = ["Keep the name under 150 characters."]
+    elif len(name) > CANDIDATE_FIELDS["candidate_name"]:
+        errors["candidate_name"] = [f"Keep the name under {CANDIDATE_FIELDS['candidate_name']} characters."]
     if not email:
         errors["candidate_email"] = ["Give the candidate's email address."]
     else:
@@ -145,41 +152,24 @@ def _clean_candidate(
             errors["candidate_phone"] = error.messages
     if url:
         try:
-            if len(url) > 500:
-                raise ValidationError("Keep the address under 500 characters.")
+            if len(url) > CANDIDATE_FIELDS["candidate_profile_url"]:
+                raise ValidationError(f"Keep the address under {CANDIDATE_FIELDS['candidate_profile_url']} characters.")
             _url(url)
         except ValidationError as error:
             errors["candidate_profile_url"] = error.messages
-    errors.update(invisible_control_errors(candidate_name=name, relationship=relationship, why_fit=why_fit))
+    errors.update(invisible_control_errors(**{n: values[n] for n in ("candidate_name", "relationship", "why_fit")}))
     if consent_confirmed is not True:
         errors["consent_confirmed"] = ["Confirm that the candidate agreed to be referred."]
     if errors:
         raise ValidationError(errors)
-    return {
-        "candidate_name": name,
-        "candidate_email": email,
-        "candidate_phone": phone,
-        "candidate_profile_url": url,
-        "relationship": (relationship or "").strip(),
-        "why_fit": (why_fit or "").strip(),
-    }
+    return values
 
 
-def referral_submit(
-    *,
-    referrer,
-    opening,
-    candidate_name,
-    candidate_email,
-    consent_confirmed,
-    candidate_phone="",
-    candidate_profile_url="",
-    relationship="",
-    why_fit="",
-):
+def referral_submit(*, referrer, opening, consent_confirmed, **candidate):
     """Refer a candidate to an opening; returns the new referral.
 
-    Rules: the opening passes `referral_opening_check`; the candidate has a name and a valid email
+    `candidate` holds the candidate's fields (CANDIDATE_FIELDS; any left out are empty). Rules: the
+    opening passes `referral_opening_check`; the candidate has a name and a valid email
     and agreed to be referred (`consent_confirmed`). The same person (email compared
     case-insensitively, through its salted hash) cannot be referred twice to one opening while a
     referral is active: the database's partial unique index decides, so two concurrent
@@ -187,16 +177,11 @@ def referral_submit(
     stays with the first. An email of an active employee links them (an internal move); the
     referrer's own email makes it a self-referral. The poster is emailed once this commits.
     """
+    unknown = sorted(set(candidate) - set(CANDIDATE_FIELDS))
+    if unknown:
+        raise TypeError(f"referral_submit() got an unexpected keyword argument {unknown[0]!r}")
     found = referral_opening_check(referrer=referrer, opening=opening)
-    fields = _clean_candidate(
-        candidate_name=candidate_name,
-        candidate_email=candidate_email,
-        candidate_phone=candidate_phone,
-        candidate_profile_url=candidate_profile_url,
-        relationship=relationship,
-        why_fit=why_fit,
-        consent_confirmed=consent_confirmed,
-    )
+    fields = _clean_candidate(candidate, consent_confirmed=consent_confirmed)
     email_key = fields["candidate_email"].lower()
     is_self = email_key == referrer.email.lower()
     employee = referrer if is_self else User.objects.active().filter(email__iexact=email_key).first()
@@ -218,7 +203,7 @@ def referral_submit(
     try:
         with transaction.atomic():
             referral.save()
-            ReferralEvent.objects.create(referral=referral, from_status="", to_status=S.SUBMITTED, by=referrer, at=now)
+            _history_event(referral, from_status="", to_status=S.SUBMITTED, by=referrer, at=now)
             emit("referral.created", referral_payload(referral))
             email_queue("referral_new", referral.pk)
     except IntegrityError as error:
@@ -240,7 +225,7 @@ def referral_express_interest(*, employee, opening, why_fit="", candidate_phone=
     A self-referral under the same rules as `referral_submit` (the candidate is the employee, who
     consents by asking). Their manager is not told: only the poster and HR see it.
     """
-    if not _is_employee(employee):
+    if not is_employee(employee):
         raise PermissionDenied("Only an employee can put themselves forward.")
     return referral_submit(
         referrer=employee,
@@ -274,7 +259,7 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
     with transaction.atomic():
         current = Referral.objects.select_for_update().select_related("opening").get(pk=referral.pk)
         if not runs_pipeline(by, current):
-            if not (_is_employee(by) and current.referrer_id == by.pk):
+            if not (is_employee(by) and current.referrer_id == by.pk):
                 raise PermissionDenied("Only the opening's poster or HR may move this referral on.")
             if status != S.WITHDRAWN:
                 raise PermissionDenied(
@@ -291,15 +276,7 @@ def referral_move(*, referral, by, status, comment="", decline_reason=""):
         if status != S.DECLINED and decline_reason:
             raise ValidationError({"decline_reason": ["Only a declined referral has a decline reason."]})
         now = timezone.now()
-        event = ReferralEvent.objects.create(
-            referral=current,
-            from_status=current.status,
-            to_status=status,
-            by=by if isinstance(by, User) else None,
-            by_service="" if isinstance(by, User) else getattr(getattr(by, "service_account", None), "name", "")[:100],
-            at=now,
-            comment=comment,
-        )
+        event = _history_event(current, from_status=current.status, to_status=status, by=by, at=now, comment=comment)
         current.status = status
         current.status_changed_at = now
         current.decline_reason = decline_reason
@@ -314,16 +291,29 @@ def referral_withdraw(*, referral, by, comment=""):
     return referral_move(referral=referral, by=by, status=S.WITHDRAWN, comment=comment)
 
 
+def _history_event(referral, *, from_status, to_status, by, at, comment=""):
+    """Append one change to the referral's history, recording who made it as every record does
+    (accounts.roles.actor_record): the employee, or the HR system's name."""
+    actor = actor_record(by)
+    return ReferralEvent.objects.create(
+        referral=referral,
+        from_status=from_status,
+        to_status=to_status,
+        by=actor.employee,
+        by_service=actor.service_name[:100],
+        at=at,
+        comment=comment,
+    )
+
+
 # --- Data retention -------------------------------------------------------------------------------
 
 
+# Every candidate field is emptied (the name reads "Erased"), with the decline reason and the link
+# to an employee; the salted email hash stays.
 ERASED_FIELDS = {
+    **dict.fromkeys(CANDIDATE_FIELDS, ""),
     "candidate_name": Referral.ERASED_NAME,
-    "candidate_email": "",
-    "candidate_phone": "",
-    "candidate_profile_url": "",
-    "relationship": "",
-    "why_fit": "",
     "decline_reason": "",
     "candidate_employee": None,
 }

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
+from accounts.roles import is_employee
 from config.mail import render_templated_mail
 
 from .models import Referral, ReferralEvent
@@ -15,7 +16,7 @@ from .models import Referral, ReferralEvent
 
 def _wants_mail(user):
     """Only active employees who kept `notify_referrals` on (/settings/) get referral emails."""
-    return bool(user is not None and user.is_active and user.notify_referrals and user.email)
+    return bool(is_employee(user) and user.notify_referrals and user.email)
 
 
 def _referral_url(referral):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
+from ..roles import is_employee
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -28,20 +29,9 @@ if TYPE_CHECKING:
 PENDING = ConnectionRequest.Status.PENDING
 
 
-def _is_member(user: Viewer) -> bool:
-    """Only active employees take part in the network (not anonymous users, not service tokens)."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and not getattr(user, "is_service", False)
-        and user.pk is not None
-    )
-
-
 def connections_of(user: Viewer) -> QuerySet[User]:
     """`user`'s connections, as active employees; nobody's for a leaver or a service token."""
-    if not _is_member(user):
+    if not is_employee(user):
         return User.objects.none()
     return User.objects.directory().filter(pk__in=Connection.objects.direct_ids(user.pk))
 
@@ -55,7 +45,7 @@ def are_connected(a: User | None, b: User | None) -> bool:
 
 def mutual_connections(a: Viewer, b: Viewer) -> QuerySet[User]:
     """Active employees connected to both a and b (empty unless a and b are both active)."""
-    if not (_is_member(a) and _is_member(b)) or a.pk == b.pk:
+    if not (is_employee(a) and is_employee(b)) or a.pk == b.pk:
         return User.objects.none()
     return (
         User.objects.directory()
@@ -71,7 +61,7 @@ def degrees(viewer: Viewer, people_ids: Iterable[int | None]) -> dict[int, int]:
     active employees count, at either end and in the middle. Two queries whatever the number of ids.
     """
     ids = [pk for pk in people_ids if pk is not None and pk != getattr(viewer, "pk", None)]
-    if not ids or not _is_member(viewer):
+    if not ids or not is_employee(viewer):
         return {}
     first = set(Connection.objects.links_of(viewer.pk).filter(to_user_id__in=ids).values_list("to_user_id", flat=True))
     rest = [pk for pk in ids if pk not in first]
@@ -113,7 +103,7 @@ def outgoing_requests(user: User) -> QuerySet[ConnectionRequest]:
 
 def requests_of(user: Viewer) -> QuerySet[ConnectionRequest]:
     """Every request (any status) between `user` and an active employee: the API's scope."""
-    if not _is_member(user):
+    if not is_employee(user):
         return ConnectionRequest.objects.none()
     return ConnectionRequest.objects.filter(
         Q(sender_id=user.pk, recipient__is_active=True) | Q(recipient_id=user.pk, sender__is_active=True)
@@ -142,7 +132,7 @@ def relationships(viewer: Viewer, people: Iterable[User]) -> dict[int, Relations
     """
     ids = [p.pk for p in people]
     found = {pk: Relationship() for pk in ids}
-    if not ids or not _is_member(viewer):
+    if not ids or not is_employee(viewer):
         return found
     for pk, deg in degrees(viewer, ids).items():
         found[pk].degree = deg

@@ -31,7 +31,8 @@ from config.text import MESSAGE as TEXT_CONTROLS_MESSAGE
 from config.text import invisible_control_errors
 
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
-from .selectors import PENDING, _is_member, are_connected
+from ..roles import is_employee
+from .selectors import PENDING, are_connected
 
 MESSAGE_MAX_LENGTH = ConnectionRequest._meta.get_field("message").max_length
 
@@ -99,9 +100,9 @@ def connection_request_send(*, sender, recipient, message=""):
     status accepted. The pending-pair constraint settles two simultaneous requests: the loser's
     insert fails and is answered as if it had come second.
     """
-    if not _is_member(sender):
+    if not is_employee(sender):
         raise NetworkNotFound()
-    if recipient is None or not _is_member(recipient):
+    if recipient is None or not is_employee(recipient):
         raise NetworkNotFound()
     if recipient.pk == sender.pk:
         raise NetworkError("You cannot send a connection request to yourself.", field="to")
@@ -193,7 +194,7 @@ def _check_daily_limit(sender):
 def _respond(request_obj, by, *, party, verb):
     """Lock and check a request before a response: `party` ("recipient" or "sender") alone may act,
     on a pending request with an active counterpart; to anyone else it does not exist."""
-    if not _is_member(by) or getattr(request_obj, f"{party}_id") != by.pk:
+    if not is_employee(by) or getattr(request_obj, f"{party}_id") != by.pk:
         raise NetworkNotFound()
     locked = (
         ConnectionRequest.objects.select_for_update(of=("self",))
@@ -253,7 +254,7 @@ def connection_request_withdraw(*, request_obj, by):
 def connection_remove(*, user, other):
     """Either side ends a connection: both rows go, in one transaction. NetworkNotFound if the two
     are not connected (a leaver is connected to nobody)."""
-    if not _is_member(user) or other is None or not are_connected(user, other):
+    if not is_employee(user) or other is None or not are_connected(user, other):
         raise NetworkNotFound()
     with transaction.atomic():
         Connection.objects.filter(
@@ -266,14 +267,14 @@ def suggestion_restore(*, user, dismissed):
 
     Someone else's or an unknown employee is a NetworkNotFound; restoring twice changes nothing.
     """
-    if not _is_member(user) or dismissed is None or not _is_member(dismissed):
+    if not is_employee(user) or dismissed is None or not is_employee(dismissed):
         raise NetworkNotFound()
     SuggestionDismissal.objects.filter(user_id=user.pk, dismissed_id=dismissed.pk).delete()
 
 
 def suggestion_dismiss(*, user, dismissed):
     """ "Not now": `dismissed` is never suggested to `user` again (they can still connect)."""
-    if not _is_member(user) or dismissed is None or not _is_member(dismissed):
+    if not is_employee(user) or dismissed is None or not is_employee(dismissed):
         raise NetworkNotFound()
     if dismissed.pk == user.pk:
         raise NetworkError("You are never suggested to yourself.")

@@ -11,7 +11,8 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
-from .selectors import PENDING, _is_member
+from ..roles import is_employee
+from .selectors import PENDING
 
 # How many candidates each pool brings before ranking: bounds the work whatever the company size.
 SUGGESTION_POOL = 200
@@ -87,7 +88,7 @@ def suggestions_for(user, *, limit=10):
     The same code serves one employee (pages, API) and a batch (the digest): see
     suggestions_for_many.
     """
-    if not _is_member(user):
+    if not is_employee(user):
         return []
     return suggestions_for_many([user], limit=limit).get(user.pk, [])
 
@@ -104,7 +105,7 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     (an aggregate limited per viewer in SQL), a pool of counterparts per function, the mutual
     counts of those counterparts, and one load of the people finally suggested.
     """
-    viewers = [u for u in users if _is_member(u)]
+    viewers = [u for u in users if is_employee(u)]
     if not viewers or limit <= 0:
         return {}
     ids = [v.pk for v in viewers]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.http import redirect_back
 
 from ..models import ConnectionRequest, User
+from ..roles import is_employee
 from . import selectors, services, suggestions
 from .forms import ConnectForm, PeopleFilter
 
@@ -91,7 +92,7 @@ def profile(request, pk):
     is_self = person.pk == request.user.pk
     relationship = selectors.relationships(request.user, [person])[person.pk]
     mutual = selectors.mutual_connections(request.user, person) if not is_self else User.objects.none()
-    manager = person.manager if person.manager_id and person.manager.is_active else None
+    manager = person.manager if person.manager_id and is_employee(person.manager) else None
     return render(
         request,
         "network/profile.html",

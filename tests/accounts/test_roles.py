@@ -99,3 +99,59 @@ def test_service_scopes(db, scope, hr, manages):
 
 def test_hr_scope_is_read_and_write():
     assert SCOPE_PERMISSIONS["hr"] == SCOPE_PERMISSIONS["hr:read"] | SCOPE_PERMISSIONS["hr:write"]
+
+
+# --- Who is acting: one surface for employees and service principals --------------------------
+
+
+def test_the_actor_surface_tells_employees_services_and_nobody_apart(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.roles import actor_label, can_act, has_scope, is_employee, is_service
+
+    employee = UserFactory(email="ada@example.com")
+    leaver = UserFactory(is_active=False)
+    account = ServiceAccount.objects.create(name="HRIS")
+    service = ServicePrincipal(account, ApiToken(service_account=account, scope="hr:read"))
+
+    assert [is_employee(a) for a in (employee, leaver, service, AnonymousUser(), None)] == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert [can_act(a) for a in (employee, leaver, service, AnonymousUser(), None)] == [True, False, True, False, False]
+    assert [is_service(a) for a in (employee, service, None)] == [False, True, False]
+    assert has_scope(service, "referrals.view_all_referrals")
+    assert not has_scope(service, "referrals.change_referral")
+    assert not has_scope(employee, "referrals.view_all_referrals")
+    assert [actor_label(a) for a in (employee, service, None, AnonymousUser())] == [
+        "ada@example.com",
+        "service:HRIS",
+        "",
+        "",
+    ]
+
+
+def test_actor_record_is_what_every_record_keeps(db):
+    from accounts.roles import actor_record
+
+    employee = UserFactory(email="ada@example.com")
+    account = ServiceAccount.objects.create(name="HRIS")
+    token = ApiToken(service_account=account, scope="hr")
+    service = ServicePrincipal(account, token)
+
+    mine = actor_record(employee)
+    assert (mine.employee, mine.service_account, mine.token, mine.label) == (employee, None, None, "ada@example.com")
+    theirs = actor_record(service)
+    assert (theirs.employee, theirs.service_account, theirs.token) == (None, account, token)
+    assert (theirs.label, theirs.service_name) == ("service:HRIS", "HRIS")
+    board = actor_record(None)
+    assert (board.employee, board.service_account, board.token, board.label, board.service_name) == (
+        None,
+        None,
+        None,
+        "",
+        "",
+    )

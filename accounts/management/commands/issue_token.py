@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ApiToken, ServiceAccount, User
+from accounts.roles import is_employee
 from accounts.services import token_issue
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             user = User.objects.filter(email__iexact=email.strip()).first()
             if user is None:
                 raise CommandError(f"No employee with the email {email!r}.")
-            if not user.is_active:
+            if not is_employee(user):
                 raise CommandError(f"{email} is deactivated; a token for them would not work.")
             token, plain = token_issue(user=user, name=name)
             self.stdout.write(
