@@ -8,12 +8,6 @@ from accounts.models import Division, Location, User
 from .models import Opening
 from .services import EDITABLE_FIELDS
 
-VISIBILITY_HELP = {
-    Opening.Visibility.NETWORK: "Only people you are connected with. Quiet: your direct network.",
-    Opening.Visibility.EXTENDED: "Your connections and the people they are connected with.",
-    Opening.Visibility.COMPANY: "Every employee of the company.",
-}
-
 
 class OpeningForm(forms.ModelForm):
     excluded_emails = forms.CharField(

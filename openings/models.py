@@ -5,13 +5,15 @@ from django.db import models
 from config.text import OPENING_DESCRIPTION_MAX_LENGTH, refuse_invisible_controls
 
 from .visibility import OpeningQuerySet
+from .visibility_text import LEVELS
 
 
 class Opening(models.Model):
     class Visibility(models.TextChoices):
-        NETWORK = "network", "My network"
-        EXTENDED = "extended", "Extended network"
-        COMPANY = "company", "Whole company"
+        # The labels and every other word for a level: `visibility_text.LEVELS`, one row per level.
+        NETWORK = "network", LEVELS["network"].label
+        EXTENDED = "extended", LEVELS["extended"].label
+        COMPANY = "company", LEVELS["company"].label
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -13,9 +12,11 @@ from config.http import redirect_back
 from referrals.selectors import my_marks
 
 from . import services
-from .forms import VISIBILITY_HELP, AudiencePreviewForm, OpeningFilter, OpeningForm
+from .forms import AudiencePreviewForm, OpeningFilter, OpeningForm
 from .models import Opening
-from .visibility import audience_preview, excluded_referrer_notes, get_visible_or_404, routes_to, viewer_is_hr
+from .selectors import get_visible_or_404
+from .visibility import routes_to, viewer_is_hr
+from .visibility_text import LEVELS, audience_preview, excluded_referrer_notes, preview_text
 
 PAGE_SIZE = 20
 # The list's orders: newest first, or the nearest closing date first (no date last).
@@ -115,7 +116,7 @@ def _form_context(form, poster, opening=None):
     for value, label in Opening.Visibility.choices:
         probe.visibility = value
         preview = audience_preview(probe, excluded_ids=excluded_ids)
-        levels.append({"value": value, "label": label, "help": VISIBILITY_HELP[value], "preview": preview})
+        levels.append({"value": value, "label": label, "help": LEVELS[value].help, "preview": preview})
         if value == chosen:
             audience = {"preview": preview, "visibility": value}
     probe.visibility = original
@@ -159,10 +160,7 @@ def audience_preview_json(request):
     if opening is not None:
         probe.pk = opening.pk
     preview = audience_preview(probe, excluded_ids=[u.pk for u in form.cleaned_data["excluded_emails"]])
-    text = render_to_string(
-        "openings/_preview.html", {"preview": preview, "opening_visibility": probe.visibility}
-    ).strip()
-    return JsonResponse({**preview, "text": text})
+    return JsonResponse({**preview, "text": preview_text(preview, probe.visibility)})
 
 
 @login_required

@@ -43,11 +43,13 @@ if TYPE_CHECKING:
     from accounts.principals import ServicePrincipal
 
     from .models import Opening
+    from .visibility_text import Route
 
     # Whoever asks: an employee, a service token's principal, or nobody signed in.
     Viewer = User | ServicePrincipal | AnonymousUser | None
     # A batch of openings may come as a list or as a queryset (read for four columns only).
     Openings = Iterable[Opening] | models.QuerySet
+    Viewers = Sequence[User] | models.QuerySet[User]
 
 VIEW_ALL_PERMISSION = "openings.view_all_openings"
 
@@ -55,20 +57,6 @@ VIEW_ALL_PERMISSION = "openings.view_all_openings"
 def viewer_is_hr(user: Viewer) -> bool:
     """HR sees every opening in every status (SPEC.md)."""
     return has_scope(user, VIEW_ALL_PERMISSION)
-
-
-def _direct_ids(user_id: int) -> models.QuerySet:
-    """Active employees with an accepted connection to `user_id` (the one spelling, in accounts)."""
-    return Connection.objects.direct_ids(user_id)
-
-
-def _second_degree_ids(user_id: int) -> models.QuerySet:
-    """Active employees connected to one of `user_id`'s active connections (the one spelling)."""
-    return Connection.objects.second_degree_ids(user_id)
-
-
-def _referred_by(user_id: int) -> Q:
-    return Q(Exists(_referral_model().objects.filter(opening_id=OuterRef("pk"), referrer_id=user_id)))
 
 
 def _referral_model() -> type[models.Model]:
@@ -95,16 +83,15 @@ class OpeningQuerySet(models.QuerySet):
             return self.none()
         Exclusion = apps.get_model("openings", "OpeningExclusion")
         not_excluded = ~Exists(Exclusion.objects.filter(opening_id=OuterRef("pk"), user_id=user.pk))
+        V = self.model.Visibility
         reach = (
-            Q(visibility=self.model.Visibility.COMPANY)
-            | Q(
-                visibility__in=[self.model.Visibility.NETWORK, self.model.Visibility.EXTENDED],
-                posted_by_id__in=_direct_ids(user.pk),
-            )
-            | Q(visibility=self.model.Visibility.EXTENDED, posted_by_id__in=_second_degree_ids(user.pk))
+            Q(visibility=V.COMPANY)
+            | Q(visibility__in=[V.NETWORK, V.EXTENDED], posted_by_id__in=Connection.objects.direct_ids(user.pk))
+            | Q(visibility=V.EXTENDED, posted_by_id__in=Connection.objects.second_degree_ids(user.pk))
         )
         open_and_reached = Q(status=self.model.Status.OPEN) & reach
-        referred = _referred_by(user.pk) if include_referred else Q(pk__in=[])
+        referrals = _referral_model().objects.filter(opening_id=OuterRef("pk"), referrer_id=user.pk)
+        referred = Q(Exists(referrals)) if include_referred else Q(pk__in=[])
         # The exclusion test covers the referrer clause too: exclusion wins over an earlier referral.
         return self.filter(Q(posted_by_id=user.pk) | (Q(not_excluded) & (referred | open_and_reached)))
 
@@ -117,96 +104,43 @@ def can_see(user: Viewer, opening: Opening) -> bool:
     return opening.__class__.objects.visible_to(user).filter(pk=opening.pk).exists()
 
 
-def get_visible_or_404(user: Viewer, pk: object, queryset: OpeningQuerySet | None = None) -> Opening:
-    """The opening if `user` may see it; otherwise Http404, exactly as for an id that does not exist."""
-    from django.http import Http404
-
-    from .models import Opening
-
-    qs = queryset if queryset is not None else Opening.objects.all()
-    try:
-        return qs.visible_to(user).get(pk=pk)
-    except (Opening.DoesNotExist, ValueError, TypeError):
-        raise Http404("No opening matches the given query.") from None
-
-
-@dataclass(frozen=True)
-class Route:
-    """How an opening reached a viewer, for the openings list ("via Carlos Yilmaz, your connection").
-
-    `kind`: "own" (they posted it), "connection" (its poster is their connection; `via` is the
-    poster), "network" (extended visibility, through one of their connections), "company"
-    (company-wide), "referred" (seen only because they referred someone), "hr" (HR sees every
-    opening).
-    """
-
-    kind: str
-    via: User | None = None
-
-    @property
-    def label(self) -> str:
-        return {
-            "own": "posted by you",
-            "connection": f"via {getattr(self.via, 'full_name', '')}, your connection",
-            "network": "through your network",
-            "company": "company-wide",
-            "referred": "you referred someone to it",
-            "hr": "you see every opening (HR)",
-        }[self.kind]
-
-
 def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
     """How each of `openings` (already visible to `user`) reached them: {opening_id: Route}.
 
-    The clauses of `visible_to`, in its order of strength, read for a batch: the viewer's own
-    opening; one whose poster is a connection (any visibility); an extended one through a
-    connection's connection; a company-wide one; else the referral or HR clause that let them
-    see it. An exclusion stops every network and company route. Three queries whatever the batch
-    (exclusions, the viewer's connections, which extended openings' posters they reach through
-    them), plus one for referrals when a row needs it.
+    The clauses of `visible_to` in its order of strength, with `ranked_among`'s steps for one viewer:
+    their own opening; a connection's (degree 1, any visibility); an extended one through a
+    connection's connection (degree 2); a company-wide one; else the referral or HR clause. An
+    exclusion stops every network and company route. Three queries, a fourth for referrals if needed.
     """
+    from .visibility_text import Route
+
     openings = list(openings)
     if not openings or not can_act(user):
         return {}
-    V = openings[0].Visibility
-    Exclusion = apps.get_model("openings", "OpeningExclusion")
-    excluded = set(
-        Exclusion.objects.filter(user_id=user.pk, opening_id__in=[o.pk for o in openings]).values_list(
-            "opening_id", flat=True
-        )
-    )
-    direct = set(_direct_ids(user.pk).values_list("to_user_id", flat=True))
-    far_posters = {o.posted_by_id for o in openings if o.visibility == V.EXTENDED and o.posted_by_id not in direct}
-    second: set[int] = set()
-    if far_posters and direct:
-        second = set(
-            Connection.objects.filter(from_user_id__in=sorted(direct), to_user_id__in=sorted(far_posters))
-            .to_active()
-            .values_list("to_user_id", flat=True)
-        )
+    b = _Batch(_batch_rows(openings))
+    ex = _exclusions_among([user.pk], b.position)[user.pk]
+    viewer_links, links = _links_among([user.pk])
+    # Degree 2 names a route only for an extended opening posted beyond the viewer's connections.
+    far = any(o.visibility == o.Visibility.EXTENDED and o.posted_by_id not in links[user.pk] for o in openings)
+    reaches = _reaches_among(openings, b, viewer_links) if far and links[user.pk] else {}
+    first, through, _near = _by_degree(b, user.pk, ex, links[user.pk], reaches)
     routes: dict[int, Route] = {}
-    rest: list[Opening] = []
-    for o in openings:
-        reached = o.status == o.Status.OPEN and o.pk not in excluded
+    rest = []
+    for pos, o in enumerate(openings):
         if o.posted_by_id == user.pk:
             routes[o.pk] = Route("own")
-        elif reached and o.posted_by_id in direct:
+        elif pos in first:
             routes[o.pk] = Route("connection", o.posted_by)
-        elif reached and o.visibility == V.EXTENDED and o.posted_by_id in second:
+        elif pos in through and o.visibility == o.Visibility.EXTENDED:
             routes[o.pk] = Route("network")
-        elif reached and o.visibility == V.COMPANY:
+        elif o.status == o.Status.OPEN and o.visibility == o.Visibility.COMPANY and pos not in ex:
             routes[o.pk] = Route("company")
         else:
-            rest.append(o)
-    if rest:
-        # Visible, yet not reached through the network: a referral or HR let them see it.
-        referred = set(
-            _referral_model()
-            .objects.filter(referrer_id=user.pk, opening_id__in=[o.pk for o in rest])
-            .values_list("opening_id", flat=True)
-        )
-        for o in rest:
-            routes[o.pk] = Route("referred") if o.pk in referred else Route("hr")
+            rest.append(pos)
+    # Visible, yet not reached through the network or the company: a referral or HR let them see it.
+    referred = _referrals_among([user.pk], b.position)[user.pk] if rest else set()
+    for pos in rest:
+        routes[openings[pos].pk] = Route("referred") if pos in referred else Route("hr")
     return routes
 
 
@@ -216,131 +150,90 @@ def routes_to(user: Viewer, openings: Iterable[Opening]) -> dict[int, Route]:
 def hr_users() -> models.QuerySet[User]:
     """Active employees holding the HR permission, exactly as `has_perm` grants it."""
     app_label, codename = VIEW_ALL_PERMISSION.split(".")
-    perm = Q(content_type__app_label=app_label, codename=codename)
-    Permission = apps.get_model("auth", "Permission")
-    perm_ids = Permission.objects.filter(perm).values("pk")
-    return (
-        User.objects.active()
-        .filter(Q(is_superuser=True) | Q(groups__permissions__in=perm_ids) | Q(user_permissions__in=perm_ids))
-        .distinct()
-    )
+    perm_ids = apps.get_model("auth", "Permission").objects.filter(content_type__app_label=app_label, codename=codename)
+    granted = Q(is_superuser=True) | Q(groups__permissions__in=perm_ids) | Q(user_permissions__in=perm_ids)
+    return User.objects.active().filter(granted).distinct()
 
 
-def reach_of(
-    opening: Opening, *, assume_open: bool = False
-) -> tuple[models.QuerySet[User], models.QuerySet[User]] | tuple[None, None]:
-    """Who the opening reaches through its visibility, before exclusions, poster, HR and referrers.
+def always_sees(opening: Opening) -> Q:
+    """Who sees `opening` whatever its status, visibility and exclusion list: its poster and HR.
 
-    Returns (direct, second) querysets of active employees for network/extended (second is empty
-    for network), or (None, None) for company (everyone active). With `assume_open`, a draft or
-    closed opening is answered as if it were open (the poster's preview of who *will* see it).
+    The one place HR is decided for an opening's audience (SPEC.md: HR see every opening in every
+    status). `audience` adds them to the reach. The poster's preview counts the reach alone, what
+    their choices move: HR are in its numbers only where the visibility reaches them, like anyone,
+    never for being HR, and the form says in words that HR always see it (`ALWAYS_SEES`).
     """
+    return Q(pk=opening.posted_by_id) | Q(pk__in=hr_users().values("pk"))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom an opening reaches through its visibility, less its poster and its exclusion list.
+
+    `everyone` for company-wide (every active employee); else `direct`, the poster's active
+    connections, and `second()`, theirs (extended only). The poster's `connections` are read once
+    and passed on as a list: as a subquery, PostgreSQL sometimes chose to scan the whole table.
+    """
+
+    poster_id: int | None
+    excluded: frozenset[int]
+    everyone: bool = False
+    connections: frozenset[int] = frozenset()
+    direct: frozenset[int] = frozenset()
+    extended: bool = False
+
+    def second(self) -> models.QuerySet:
+        """Ids of the second degree, each once, counted on the connection rows alone."""
+        if not (self.extended and self.connections):
+            return Connection.objects.none().values("to_user_id")
+        near = sorted(self.connections | self.excluded | {self.poster_id})
+        rows = Connection.objects.filter(from_user_id__in=sorted(self.connections)).to_active()
+        return rows.exclude(to_user_id__in=near).values("to_user_id").order_by().distinct()
+
+    def as_q(self) -> Q:
+        """The same people, as a filter on active employees."""
+        if self.everyone:
+            return ~Q(pk=self.poster_id) & ~Q(pk__in=sorted(self.excluded))
+        return Q(pk__in=sorted(self.direct)) | Q(pk__in=self.second())
+
+
+def reach_of(opening: Opening, *, assume_open: bool = False, excluded_ids: Iterable[int] | None = None) -> Reach:
+    """Who `opening` reaches through its visibility (the rule's last clause), as a `Reach`.
+
+    Nobody unless it is open; with `assume_open`, a draft or closed opening is answered as if it
+    were (the poster's preview of who *will* see it). A leaver's network and extended openings
+    reach nobody. `excluded_ids` overrides the stored exclusion list (a form not yet saved).
+    """
+    if excluded_ids is None:
+        excluded_ids = opening.exclusions.values_list("user_id", flat=True) if opening.pk else ()
+    excluded = frozenset(excluded_ids)
     if opening.status != opening.Status.OPEN and not assume_open:
-        return User.objects.none(), User.objects.none()
-    poster = opening.posted_by
+        return Reach(opening.posted_by_id, excluded)
     if opening.visibility == opening.Visibility.COMPANY:
-        return None, None
-    if not poster.is_active:
-        return User.objects.none(), User.objects.none()
-    direct = User.objects.active().filter(pk__in=_direct_ids(poster.pk)).exclude(pk=poster.pk)
-    if opening.visibility == opening.Visibility.NETWORK:
-        return direct, User.objects.none()
-    second = (
-        User.objects.active()
-        .filter(pk__in=_second_degree_ids(poster.pk))
-        .exclude(pk__in=_direct_ids(poster.pk))
-        .exclude(pk=poster.pk)
+        return Reach(opening.posted_by_id, excluded, everyone=True)
+    if not opening.posted_by.is_active:
+        return Reach(opening.posted_by_id, excluded)
+    connections = frozenset(Connection.objects.direct_ids(opening.posted_by_id).values_list("to_user_id", flat=True))
+    extended = opening.visibility == opening.Visibility.EXTENDED
+    return Reach(
+        opening.posted_by_id, excluded, connections=connections, direct=connections - excluded, extended=extended
     )
-    return direct, second
 
 
 def audience(opening: Opening) -> models.QuerySet[User]:
-    """Every active employee who may see `opening`: the inverse of `visible_to`, for the digest.
+    """Every active employee who may see `opening`: the inverse of `visible_to`.
 
-    The same rule read the other way: poster and HR always; referrers and, while open, everyone its
-    visibility reaches, minus its exclusion list (exclusion wins over an earlier referral).
+    The same rule read the other way: `always_sees` (poster and HR), and, unless excluded
+    (exclusion wins over an earlier referral), its referrers and, while open, its `reach_of`.
     """
-    Exclusion = apps.get_model("openings", "OpeningExclusion")
-    direct, second = reach_of(opening)
-    if direct is None:
-        reached = Q(pk__in=User.objects.active().values("pk"))
-    else:
-        reached = Q(pk__in=direct.values("pk")) | Q(pk__in=second.values("pk"))
-    excluded = Exclusion.objects.filter(opening_id=opening.pk).values("user_id")
-    reached |= Q(pk__in=_referral_model().objects.filter(opening_id=opening.pk).values("referrer_id"))
-    by_reach = Q(reached) & ~Q(pk__in=excluded)
-    always = Q(pk=opening.posted_by_id) | Q(pk__in=hr_users().values("pk"))
-    return User.objects.active().filter(always | by_reach)
-
-
-def excluded_referrers(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> models.QuerySet[User]:
-    """The people among `excluded_ids` who already referred someone (or themselves) to `opening`.
-
-    Exclusion wins over their referral: they keep following the referral but no longer see the
-    opening, and the poster's form says so. One query; none for an opening not yet saved.
-    """
-    if not opening.pk or excluded_ids is None:
-        return User.objects.none()
-    # `excluded_ids` may be a list or a subquery (the stored exclusion list), read in the same query.
-    referrers = (
-        _referral_model().objects.filter(opening_id=opening.pk, referrer_id__in=excluded_ids).values("referrer_id")
-    )
-    return User.objects.filter(pk__in=referrers).order_by("full_name", "pk")
-
-
-def excluded_referrer_notes(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> list[str]:
-    """The form's sentences for `excluded_referrers`: one per person, in name order."""
-    return [
-        f"{person.full_name or person.email} will keep following their referral but will no longer see this opening."
-        for person in excluded_referrers(opening, excluded_ids)
-    ]
-
-
-def audience_preview(opening: Opening, *, excluded_ids: Iterable[int] | None = None) -> dict[str, int | bool | None]:
-    """The numbers on the poster's preview: "412 people: 38 direct connections, 374 through them".
-
-    Counts the people the visibility reaches if the opening is open, minus its exclusions (poster
-    and HR are not counted: they always see it). `excluded_ids` overrides the stored exclusion list
-    (for a form not yet saved).
-    """
-    Exclusion = apps.get_model("openings", "OpeningExclusion")
-    if excluded_ids is None:
-        excluded_ids = (
-            list(Exclusion.objects.filter(opening_id=opening.pk).values_list("user_id", flat=True))
-            if opening.pk
-            else []
-        )
-    if opening.visibility == opening.Visibility.COMPANY:
-        everyone = User.objects.active().exclude(pk=opening.posted_by_id).exclude(pk__in=excluded_ids).count()
-        return {"total": everyone, "direct": None, "second": None, "company": True}
-    poster_id = opening.posted_by_id
-    if not opening.posted_by.is_active:
-        return {"total": 0, "direct": 0, "second": 0, "company": False}
-    # Counted on the connection rows themselves, the same sets as reach_of() without joining the
-    # employee table. The poster's connections are read first and passed as a list: with the
-    # subquery, the planner sometimes chose to scan the whole connection table.
-    direct = set(_direct_ids(poster_id).values_list("to_user_id", flat=True))
-    n_direct = len(direct - set(excluded_ids))
-    n_second = 0
-    if opening.visibility == opening.Visibility.EXTENDED and direct:
-        n_second = (
-            Connection.objects.filter(from_user_id__in=sorted(direct))
-            .to_active()
-            .exclude(to_user_id__in=sorted(direct | {poster_id} | set(excluded_ids)))
-            .values("to_user_id")
-            .order_by()
-            .distinct()
-            .count()
-        )
-    return {"total": n_direct + n_second, "direct": n_direct, "second": n_second, "company": False}
-
-
-# --- Many viewers at once (the weekly digest) ------------------------------------------------
+    reach = reach_of(opening)
+    referrers = _referral_model().objects.filter(opening_id=opening.pk).exclude(referrer_id__in=sorted(reach.excluded))
+    return User.objects.active().filter(always_sees(opening) | reach.as_q() | Q(pk__in=referrers.values("referrer_id")))
 
 
 @dataclass
 class Sight:
-    """What one viewer may see among a batch of openings.
+    """What one viewer may see among a batch of openings (many viewers at once: the weekly digest).
 
     `best`: the first `limit` of them as (opening_id, degree), best first; `total`: how many in all.
     Degree 1: posted by one of the viewer's connections; 2: by a connection of a connection (for
@@ -352,19 +245,12 @@ class Sight:
 
 
 def visible_among(openings: Openings, users: Iterable[User]) -> dict[int, dict[int, int]]:
-    """For each of `users`, every one of `openings` they may see: {user_id: {opening_id: degree}}.
-
-    `ranked_among` without a limit; the property tests check it equals `visible_to` per viewer.
-    """
+    """`ranked_among` without a limit: {user_id: {opening_id: degree}}, every one of `openings` each may see."""
     return {user_id: dict(sight.best) for user_id, sight in ranked_among(openings, users).items()}
 
 
 def ranked_among(
-    openings: Openings,
-    users: Sequence[User] | models.QuerySet[User],
-    *,
-    limit: int | None = None,
-    skip_own: bool = False,
+    openings: Openings, users: Viewers, *, limit: int | None = None, skip_own: bool = False
 ) -> dict[int, Sight]:
     """For each of `users`, the openings among `openings` they may see, best first, and how many.
 
@@ -456,10 +342,8 @@ def _positions_by_viewer(pairs: Iterable[tuple[int, int]], position: dict[int, i
 
 def _exclusions_among(viewer_ids: list[int], position: dict[int, int]) -> defaultdict[int, set[int]]:
     """Exclusion clause: the positions of the batch's openings each viewer is excluded from."""
-    Exclusion = apps.get_model("openings", "OpeningExclusion")
-    return _positions_by_viewer(
-        Exclusion.objects.filter(user_id__in=viewer_ids).values_list("user_id", "opening_id"), position
-    )
+    pairs = apps.get_model("openings", "OpeningExclusion").objects.filter(user_id__in=viewer_ids)
+    return _positions_by_viewer(pairs.values_list("user_id", "opening_id"), position)
 
 
 def _referrals_among(viewer_ids: list[int], position: dict[int, int]) -> defaultdict[int, set[int]]:
@@ -501,11 +385,8 @@ def _reaches_among(openings: Openings, b: _Batch, viewer_links: models.QuerySet)
         # The same posters as a subquery: a list of thousands of ids cost Django more to prepare
         # than the database took to run the query.
         far_posters = openings.filter(status=Opening.Status.OPEN, visibility__in=far).values("posted_by_id")
-    for poster_id, middle_id in (
-        Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
-        .from_active()
-        .values_list("from_user_id", "to_user_id")
-    ):
+    rows = Connection.objects.filter(from_user_id__in=far_posters, to_user_id__in=viewer_links.values("to_user_id"))
+    for poster_id, middle_id in rows.from_active().values_list("from_user_id", "to_user_id"):
         reaches[middle_id].append(poster_id)
     return reaches
 

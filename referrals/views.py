@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.http import redirect_back
-from openings.visibility import get_visible_or_404
+from openings.selectors import get_visible_or_404
 
 from . import selectors, services
 from .forms import AllReferralsFilter, InterestForm, MoveForm, ReferralForm

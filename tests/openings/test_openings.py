@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from openings.models import Opening, OpeningExclusion
 from openings.services import openings_close_expired
-from openings.visibility import audience_preview
+from openings.visibility_text import audience_preview
 from tests.factories import UserFactory, connect
 from tests.openings.factories import OpeningFactory
 

@@ -2,8 +2,8 @@
 
 SPEC.md's rule restated in the most direct Python possible, independently of
 openings/visibility.py: random organisations (`organisations`, `organisations_with_referrals`),
-the oracle (`oracle_sees`, `oracle_with_referrals`) and `build`, which writes an organisation to
-the database.
+the oracle (`oracle_sees`, `oracle_with_referrals`, and `oracle_preview` for the poster's audience
+preview) and `build`, which writes an organisation to the database.
 """
 
 from hypothesis import strategies as st
@@ -69,6 +69,25 @@ def oracle_sees(org, viewer, opening):
     if opening["visibility"] == "extended":
         return any((viewer, m) in links and (m, poster) in links for m in range(len(people)))
     return False
+
+
+def oracle_preview(org, index, excluded=None):
+    """The poster's audience preview of opening `index`, by the rule, as if it were open.
+
+    Everyone but the poster who would see it if the HR clause did not exist: HR count only where the
+    visibility reaches them (they see every opening anyway, and the form says so in words). Split
+    into the poster's connections and the rest. `excluded` stands for a "Hide from" list as typed.
+    """
+    opening = {**org["openings"][index], "status": "open"}
+    if excluded is not None:
+        opening["excluded"] = excluded
+    without_hr = {**org, "people": [{**person, "hr": False} for person in org["people"]]}
+    poster = opening["poster"]
+    seers = [v for v in range(len(org["people"])) if v != poster and oracle_sees(without_hr, v, opening)]
+    if opening["visibility"] == "company":
+        return {"total": len(seers), "direct": None, "second": None, "company": True}
+    direct = sum(1 for v in seers if (v, poster) in active_links(org))
+    return {"total": len(seers), "direct": direct, "second": len(seers) - direct, "company": False}
 
 
 def build(org):

@@ -1,0 +1,166 @@
+"""The visibility rule as people read it: one table of its levels, how an opening reached a viewer,
+the poster's audience preview (its numbers and its sentence) and the form's notes.
+
+The rule itself is `openings/visibility.py`, and every number here is counted from it (the preview
+from `reach_of`, the same reach as `audience`); nothing in this module decides who sees what.
+
+Every place that names a level reads `LEVELS`: the model's choice labels, the form's help, the
+badge (`visibility_level` in `openings_tags`), the preview's sentence, and `viewer_choices` for the
+list's filter. A level added to `Opening.Visibility` without a row here fails loudly: a KeyError on
+the first page that shows it, and `tests/openings/test_visibility_text.py` before that. This module
+does not import `openings.models` (the model reads its labels from here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import pluralize
+
+from accounts.models import User
+
+from .visibility import reach_of
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from .models import Opening
+
+
+@dataclass(frozen=True)
+class Level:
+    """How one visibility level reads, to the poster and to everyone else.
+
+    `label`: the poster's choice ("My network": theirs). `for_viewer`: the same level to someone who
+    did not post it (the list's filter: "My network" would read as the viewer's own network).
+    `badge`, `badge_title`, `badge_class`: the badge on cards and detail pages. `help`: the form's
+    explanation. `reach`: the preview's words after "412 people: ", with `{direct}` and `{second}`
+    (the numbers of `audience_preview`) and `{connections}` ("connection" or "connections").
+    """
+
+    label: str
+    for_viewer: str
+    badge: str
+    badge_title: str
+    badge_class: str
+    help: str
+    reach: str
+
+
+LEVELS: dict[str, Level] = {
+    "network": Level(
+        label="My network",
+        for_viewer="Poster's connections",
+        badge="Network",
+        badge_title="Only the poster's connections see it",
+        badge_class="badge-brand",
+        help="Only people you are connected with. Quiet: your direct network.",
+        reach="{direct} direct {connections}",
+    ),
+    "extended": Level(
+        label="Extended network",
+        for_viewer="Poster's extended network",
+        badge="Extended network",
+        badge_title="The poster's connections and theirs",
+        badge_class="badge-warn",
+        help="Your connections and the people they are connected with.",
+        reach="{direct} direct {connections}, {second} through them",
+    ),
+    "company": Level(
+        label="Whole company",
+        for_viewer="Company-wide",
+        badge="Company",
+        badge_title="Every employee",
+        badge_class="",
+        help="Every employee of the company.",
+        reach="everyone in the company",
+    ),
+}
+
+# Who sees an opening whatever its visibility, in the poster's words (`visibility.always_sees`).
+ALWAYS_SEES = "You and HR always see it."
+
+
+def viewer_choices() -> list[tuple[str, str]]:
+    """The levels as someone who did not post the opening reads them, for a filter's choices."""
+    return [(value, level.for_viewer) for value, level in LEVELS.items()]
+
+
+def preview_text(preview: dict, visibility: str) -> str:
+    """The preview's sentence: "412 people: 38 direct connections, 374 through them".
+
+    `preview` is `audience_preview`'s answer for an opening of `visibility`.
+    """
+    total, direct = preview["total"], preview["direct"] or 0
+    words = LEVELS[visibility].reach.format(
+        direct=intcomma(direct), connections=f"connection{pluralize(direct)}", second=intcomma(preview["second"] or 0)
+    )
+    return f"{intcomma(total)} {pluralize(total, 'person,people')}: {words}"
+
+
+def audience_preview(opening: Opening, *, excluded_ids: Iterable[int] | None = None) -> dict[str, int | bool | None]:
+    """The numbers on the poster's preview: "412 people: 38 direct connections, 374 through them".
+
+    A count of the rule's own `reach_of`, as if the opening were open, by degree: the part of
+    `audience` that the poster's choice of visibility and "Hide from" moves (HR: `always_sees`
+    decides). `excluded_ids` overrides the stored exclusion list (a form not yet saved). `direct`
+    and `second` are None for company-wide. At most four queries (the stored exclusion list, the
+    poster, their connections, the second degree counted on the database), whatever the company's size.
+    """
+    reach = reach_of(opening, assume_open=True, excluded_ids=excluded_ids)
+    if reach.everyone:
+        everyone = User.objects.active().filter(reach.as_q()).count()
+        return {"total": everyone, "direct": None, "second": None, "company": True}
+    n_direct, n_second = len(reach.direct), reach.second().count()
+    return {"total": n_direct + n_second, "direct": n_direct, "second": n_second, "company": False}
+
+
+def excluded_referrers(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> models.QuerySet[User]:
+    """The people among `excluded_ids` who already referred someone (or themselves) to `opening`.
+
+    Exclusion wins over their referral: they keep following the referral but no longer see the
+    opening, and the poster's form says so. One query; none for an opening not yet saved.
+    """
+    if not opening.pk or excluded_ids is None:
+        return User.objects.none()
+    # `excluded_ids` may be a list or a subquery (the stored exclusion list), read in the same query.
+    Referral = apps.get_model("referrals", "Referral")
+    referrers = Referral.objects.filter(opening_id=opening.pk, referrer_id__in=excluded_ids).values("referrer_id")
+    return User.objects.filter(pk__in=referrers).order_by("full_name", "pk")
+
+
+def excluded_referrer_notes(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> list[str]:
+    """The form's sentences for `excluded_referrers`: one per person, in name order."""
+    return [
+        f"{person.full_name or person.email} will keep following their referral but will no longer see this opening."
+        for person in excluded_referrers(opening, excluded_ids)
+    ]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How an opening reached a viewer, for the openings list ("via Carlos Yilmaz, your connection").
+
+    `kind`: "own" (they posted it), "connection" (its poster is their connection; `via` is the
+    poster), "network" (extended visibility, through one of their connections), "company"
+    (company-wide), "referred" (seen only because they referred someone), "hr" (HR sees every
+    opening). `visibility.routes_to` decides the kind.
+    """
+
+    kind: str
+    via: User | None = None
+
+    @property
+    def label(self) -> str:
+        return {
+            "own": "posted by you",
+            "connection": f"via {getattr(self.via, 'full_name', '')}, your connection",
+            "network": "through your network",
+            "company": "company-wide",
+            "referred": "you referred someone to it",
+            "hr": "you see every opening (HR)",
+        }[self.kind]
