@@ -1,37 +1,16 @@
-import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from config.api import ERROR_RESPONSES, IsoDateTimeFilter
+from config.api import ERROR_RESPONSES
 
 from . import services
+from .filters import OpeningFilter
 from .models import Opening, OpeningExclusion
 from .serializers import OpeningSerializer
-
-
-class OpeningFilter(django_filters.FilterSet):
-    division = django_filters.CharFilter(field_name="division__code", help_text="Division code.")
-    location = django_filters.CharFilter(field_name="location__code", help_text="Location code.")
-    visibility = django_filters.ChoiceFilter(choices=Opening.Visibility.choices)
-    status = django_filters.ChoiceFilter(choices=Opening.Status.choices)
-    employment_type = django_filters.ChoiceFilter(choices=Opening.EmploymentType.choices)
-    q = django_filters.CharFilter(method="search", help_text="Text search in title and description.")
-    updated_since = IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time: only openings changed since then."
-    )
-
-    class Meta:
-        model = Opening
-        fields = ["division", "location", "visibility", "status", "employment_type", "q", "updated_since"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
-
 
 OPENING_EXAMPLE = OpenApiExample(
     "An opening",
