@@ -84,6 +84,7 @@ class ReferralViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        """Every read of this viewset, the answer after a create or a move included: the caller's scope."""
         qs = selectors.referrals_visible_to(self.request.user)
         if self.action == "list":
             return selectors.with_details(qs)
@@ -105,7 +106,8 @@ class ReferralViewSet(
             raise PermissionDenied("You may no longer move this referral on.")
 
     def _detail(self, referral_id, code=status.HTTP_200_OK):
-        referral = selectors.with_history(Referral.objects.all()).get(pk=referral_id)
+        """The referral as it is now, read again through the caller's scope like every other read."""
+        referral = selectors.get_visible_referral_or_404(self.request.user, referral_id, self.get_queryset())
         return Response(ReferralDetailSerializer(referral, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request, *args, **kwargs):
