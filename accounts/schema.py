@@ -26,34 +26,30 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 me_view = extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES}, summary="The caller as an employee")
 
-division_viewset = extend_schema_view(
-    list=extend_schema(summary="List divisions", responses={200: DivisionSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(summary="A division", responses={200: DivisionSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(
-        summary="Create a division (scope hr)",
-        examples=[OpenApiExample("A division", value={"code": "finance", "name": "Finance"}, request_only=True)],
-        responses={201: DivisionSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Change a division (scope hr)",
-        examples=[OpenApiExample("Rename", value={"name": "Finance & Controlling"}, request_only=True)],
-        responses={200: DivisionSerializer, **ERROR_RESPONSES},
-    ),
-)
 
-location_viewset = extend_schema_view(
-    list=extend_schema(summary="List locations", responses={200: LocationSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(summary="A location", responses={200: LocationSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(
-        summary="Create a location (scope hr)",
-        examples=[OpenApiExample("A location", value={"code": "berlin", "name": "Berlin"}, request_only=True)],
-        responses={201: LocationSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Change a location (scope hr)",
-        examples=[OpenApiExample("Rename", value={"name": "Berlin Mitte"}, request_only=True)],
-        responses={200: LocationSerializer, **ERROR_RESPONSES},
-    ),
+def _org_unit_viewset(kind, plural, serializer, example, renamed):
+    """Divisions and locations are documented alike: `example` a new one, `renamed` its new name."""
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {plural}", responses={200: serializer(many=True), **ERROR_RESPONSES}),
+        retrieve=extend_schema(summary=f"A {kind}", responses={200: serializer, **ERROR_RESPONSES}),
+        create=extend_schema(
+            summary=f"Create a {kind} (scope hr)",
+            examples=[OpenApiExample(f"A {kind}", value=example, request_only=True)],
+            responses={201: serializer, **ERROR_RESPONSES},
+        ),
+        partial_update=extend_schema(
+            summary=f"Change a {kind} (scope hr)",
+            examples=[OpenApiExample("Rename", value={"name": renamed}, request_only=True)],
+            responses={200: serializer, **ERROR_RESPONSES},
+        ),
+    )
+
+
+division_viewset = _org_unit_viewset(
+    "division", "divisions", DivisionSerializer, {"code": "finance", "name": "Finance"}, "Finance & Controlling"
+)
+location_viewset = _org_unit_viewset(
+    "location", "locations", LocationSerializer, {"code": "berlin", "name": "Berlin"}, "Berlin Mitte"
 )
 
 employee_viewset = extend_schema_view(
