@@ -1,13 +1,15 @@
+"""The accounts API: /me/, /divisions/, /locations/ and /employees/. What the schema says of each
+view is in schema.py; the network's endpoints are in network/api.py."""
+
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import RetrieveAPIView
 
-from config.api import ERROR_RESPONSES, IsoDateTimeFilter
+from config.api import IsoDateTimeFilter
 
-from . import services
+from . import schema, services
 from .models import Division, Location, User
 from .roles import can_act, can_manage_employees, employee_change_check, has_scope, is_employee, is_service
 from .serializers import DivisionSerializer, EmployeeSerializer, LocationSerializer, MeSerializer
@@ -34,7 +36,7 @@ class IsEmployee(permissions.BasePermission):
         return is_employee(request.user)
 
 
-@extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES}, summary="The caller as an employee")
+@schema.me_view
 class MeView(RetrieveAPIView):
     serializer_class = MeSerializer
     permission_classes = [permissions.IsAuthenticated, IsEmployee]
@@ -54,39 +56,13 @@ class OrgUnitViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List divisions", responses={200: DivisionSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(summary="A division", responses={200: DivisionSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(
-        summary="Create a division (scope hr)",
-        examples=[OpenApiExample("A division", value={"code": "finance", "name": "Finance"}, request_only=True)],
-        responses={201: DivisionSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Change a division (scope hr)",
-        examples=[OpenApiExample("Rename", value={"name": "Finance & Controlling"}, request_only=True)],
-        responses={200: DivisionSerializer, **ERROR_RESPONSES},
-    ),
-)
+@schema.division_viewset
 class DivisionViewSet(OrgUnitViewSet):
     queryset = Division.objects.all()
     serializer_class = DivisionSerializer
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List locations", responses={200: LocationSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(summary="A location", responses={200: LocationSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(
-        summary="Create a location (scope hr)",
-        examples=[OpenApiExample("A location", value={"code": "berlin", "name": "Berlin"}, request_only=True)],
-        responses={201: LocationSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Change a location (scope hr)",
-        examples=[OpenApiExample("Rename", value={"name": "Berlin Mitte"}, request_only=True)],
-        responses={200: LocationSerializer, **ERROR_RESPONSES},
-    ),
-)
+@schema.location_viewset
 class LocationViewSet(OrgUnitViewSet):
     queryset = Location.objects.all()
     serializer_class = LocationSerializer
@@ -111,40 +87,7 @@ class EmployeeFilter(django_filters.FilterSet):
         return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value) | Q(title__icontains=value))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="The employee directory", responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES}
-    ),
-    retrieve=extend_schema(summary="An employee", responses={200: EmployeeSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(
-        summary="Provision an employee (scope hr)",
-        examples=[
-            OpenApiExample(
-                "A new employee",
-                value={
-                    "email": "lena.fischer@example.com",
-                    "full_name": "Lena Fischer",
-                    "employee_id": "E100877",
-                    "title": "Senior Data Analyst",
-                    "job_function": "Data Analysis",
-                    "division": "finance",
-                    "location": "berlin",
-                },
-                request_only=True,
-            )
-        ],
-        responses={201: EmployeeSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Change or deactivate an employee (scope hr)",
-        description="`is_active: false` deactivates: the employee can no longer sign in and their tokens are revoked.",
-        examples=[
-            OpenApiExample("A new title", value={"title": "Lead Data Analyst"}, request_only=True),
-            OpenApiExample("A leaver", value={"is_active": False}, request_only=True),
-        ],
-        responses={200: EmployeeSerializer, **ERROR_RESPONSES},
-    ),
-)
+@schema.employee_viewset
 class EmployeeViewSet(OrgUnitViewSet):
     serializer_class = EmployeeSerializer
     filterset_class = EmployeeFilter

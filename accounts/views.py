@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.http import json_error
+
 from .forms import PreferencesForm
 
 
@@ -54,21 +56,19 @@ def healthz(request):
 
 def permission_denied(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "permission_denied", "detail": "You may not do this.", "fields": {}}, status=403)
+        return json_error(403, "permission_denied", "You may not do this.")
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": "Not found.", "fields": {}}, status=404)
+        return json_error(404, "not_found", "Not found.")
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"code": "server_error", "detail": "Something went wrong on our side.", "fields": {}}, status=500
-        )
+        return json_error(500, "server_error", "Something went wrong on our side.")
     # No context processors: whatever failed must not fail again while rendering this page.
     from django.template import loader
 

@@ -10,7 +10,9 @@ import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+
+from config.http import json_error
 
 from . import audit, idempotency
 
@@ -18,14 +20,6 @@ API_PREFIX = "/api/"
 API_V1_PREFIX = "/api/v1/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def error(status, code, detail, fields=None, headers=None):
-    """The API's one error shape, for answers given before a view runs."""
-    response = JsonResponse({"code": code, "detail": detail, "fields": fields or {}}, status=status)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 class ApiMiddleware:
@@ -52,7 +46,7 @@ class ApiMiddleware:
         try:
             body = request.body  # read once here: the cap applies, and the body is fingerprinted
         except RequestDataTooBig:
-            return error(
+            return json_error(
                 413,
                 "request_too_large",
                 "The request body is too large.",
@@ -70,7 +64,7 @@ class ApiMiddleware:
             if key is not None and request.method in idempotency.METHODS:
                 problem = idempotency.key_problem(key)
                 if problem:
-                    return error(
+                    return json_error(
                         400, "invalid", "The Idempotency-Key header is invalid.", {idempotency.HEADER: [problem]}
                     )
                 principal = idempotency.request_principal(request)
@@ -81,7 +75,7 @@ class ApiMiddleware:
                     if outcome == idempotency.REPLAY:
                         refusal = idempotency.replay_refusal(request, record)
                         if refusal is not None:
-                            return error(*refusal)
+                            return json_error(*refusal)
                     if outcome != idempotency.NEW:
                         return self._earlier(outcome, record)
             request.audit_target = None
@@ -111,14 +105,14 @@ class ApiMiddleware:
                 f"This key was already used for another request ({record.method} {record.path} with a different "
                 "body). Use a new key for a new request."
             )
-            return error(
+            return json_error(
                 422,
                 "idempotency_key_reused",
                 "The Idempotency-Key was used for a different request.",
                 {idempotency.HEADER: [message]},
             )
         if outcome == idempotency.IN_PROGRESS:
-            return error(
+            return json_error(
                 409,
                 "idempotency_key_in_progress",
                 "A request with this Idempotency-Key is still running.",

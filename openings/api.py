@@ -1,80 +1,21 @@
-import django_filters
+"""The openings API: /api/v1/openings/. What the schema says of it is in schema.py, its filters
+(shared with the portal's list) in filters.py."""
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Prefetch, Q
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from django.db.models import Prefetch
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_service
-from config.api import ERROR_RESPONSES, IsoDateTimeFilter
 
-from . import services
+from . import schema, services
+from .filters import OpeningFilter
 from .models import Opening, OpeningExclusion
 from .serializers import OpeningSerializer
 
 
-class OpeningFilter(django_filters.FilterSet):
-    division = django_filters.CharFilter(field_name="division__code", help_text="Division code.")
-    location = django_filters.CharFilter(field_name="location__code", help_text="Location code.")
-    visibility = django_filters.ChoiceFilter(choices=Opening.Visibility.choices)
-    status = django_filters.ChoiceFilter(choices=Opening.Status.choices)
-    employment_type = django_filters.ChoiceFilter(choices=Opening.EmploymentType.choices)
-    q = django_filters.CharFilter(method="search", help_text="Text search in title and description.")
-    updated_since = IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time: only openings changed since then."
-    )
-
-    class Meta:
-        model = Opening
-        fields = ["division", "location", "visibility", "status", "employment_type", "q", "updated_since"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
-
-
-OPENING_EXAMPLE = OpenApiExample(
-    "An opening",
-    value={
-        "title": "Senior Data Analyst",
-        "description": "Join the pricing team.\n\nMore: https://intranet.example.com/pricing",
-        "division": "finance",
-        "location": "berlin",
-        "employment_type": "full_time",
-        "work_arrangement": "hybrid",
-        "visibility": "network",
-        "status": "open",
-    },
-    request_only=True,
-)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Openings the caller may see", responses={200: OpeningSerializer(many=True), **ERROR_RESPONSES}
-    ),
-    retrieve=extend_schema(
-        summary="An opening the caller may see", responses={200: OpeningSerializer, **ERROR_RESPONSES}
-    ),
-    create=extend_schema(
-        summary="Post an opening (posted_by is the caller)",
-        examples=[OPENING_EXAMPLE],
-        responses={201: OpeningSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Change an opening (poster or HR)",
-        description="Status moves draft→open, open→closed, closed→open. Others get 404 if they cannot see it, 403 if they can.",
-        examples=[
-            OpenApiExample("Close it", value={"status": "closed"}, request_only=True),
-            OpenApiExample(
-                "Widen the audience", value={"visibility": "extended", "closes_on": "2026-12-31"}, request_only=True
-            ),
-        ],
-        responses={200: OpeningSerializer, **ERROR_RESPONSES},
-    ),
-    destroy=extend_schema(summary="Delete an opening (poster or HR)", responses={204: None, **ERROR_RESPONSES}),
-)
+@schema.opening_viewset
 class OpeningViewSet(viewsets.ModelViewSet):
     serializer_class = OpeningSerializer
     filterset_class = OpeningFilter

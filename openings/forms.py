@@ -1,9 +1,7 @@
-import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 
-from accounts.models import Division, Location, User
+from accounts.models import User
 
 from .models import Opening
 from .services import EDITABLE_FIELDS
@@ -75,33 +73,3 @@ class AudiencePreviewForm(forms.Form):
 
     def clean_excluded_emails(self):
         return parse_excluded_emails(self.cleaned_data.get("excluded_emails", ""), poster=self.poster)
-
-
-class OpeningFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    division = django_filters.ModelChoiceFilter(
-        queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions"
-    )
-    location = django_filters.ModelChoiceFilter(
-        queryset=Location.objects.all(), to_field_name="code", empty_label="All locations"
-    )
-    # Labels for a viewer: "My network" would read as the viewer's own network, but it is the poster's.
-    visibility = django_filters.ChoiceFilter(
-        choices=[
-            (Opening.Visibility.NETWORK, "Poster's connections"),
-            (Opening.Visibility.EXTENDED, "Poster's extended network"),
-            (Opening.Visibility.COMPANY, "Company-wide"),
-        ],
-        empty_label="Any visibility",
-    )
-    employment_type = django_filters.ChoiceFilter(choices=Opening.EmploymentType.choices, empty_label="Any type")
-
-    class Meta:
-        model = Opening
-        fields = ["q", "division", "location", "visibility", "employment_type"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))

@@ -1,65 +1,41 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, F
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.http import redirect_back
+from config.http import attach_errors, flash_errors, page_of, querystring_without_page, redirect_back
 from referrals.selectors import my_marks
 
 from . import services
-from .forms import AudiencePreviewForm, OpeningFilter, OpeningForm
+from .filters import SORTS, PortalOpeningFilter, chosen_sort
+from .forms import AudiencePreviewForm, OpeningForm
 from .models import Opening
-from .selectors import get_visible_or_404
+from .selectors import get_visible_or_404, listed_status, opening_facets, openings_listed
 from .visibility import routes_to, viewer_is_hr
 from .visibility_text import LEVELS, audience_preview, excluded_referrer_notes, preview_text
 
 PAGE_SIZE = 20
-# The list's orders: newest first, or the nearest closing date first (no date last).
-SORTS = {
-    "newest": ("Newest first", ("-opened_at", "-id")),
-    "closing": ("Closing soon", (F("closes_on").asc(nulls_last=True), "-opened_at", "-id")),
-}
-
-
-def _listable(user):
-    """What the list shows: open openings the user may see (HR may pick other statuses)."""
-    return Opening.objects.visible_to(user).select_related("division", "location", "posted_by")
 
 
 @login_required
 def opening_list(request):
-    base = _listable(request.user)
-    status = request.GET.get("status", Opening.Status.OPEN)
-    if status not in Opening.Status.values or not viewer_is_hr(request.user):
-        status = Opening.Status.OPEN
-    base = base.filter(status=status)
-    filterset = OpeningFilter(request.GET or None, queryset=base)
+    """/openings/: the openings the viewer may see, filtered (filters.py, the API's too), with counts."""
+    user = request.user
+    status = listed_status(user, request.GET.get("status"))
+    base = openings_listed(user, status=status)
+    filterset = PortalOpeningFilter(request.GET or None, queryset=base)
     filtered = filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values())
     results = filterset.qs if filtered else base
-    # Counts per filter option come from the same visible queryset: nobody learns of an opening
-    # through a number. One grouped query gives both facets and, unfiltered, the total as well.
-    division_counts, location_counts, total = {}, {}, 0
-    for division, location, n in (
-        base.values_list("division__code", "location__code").annotate(n=Count("id")).order_by()
-    ):
-        division_counts[division] = division_counts.get(division, 0) + n
-        location_counts[location] = location_counts.get(location, 0) + n
-        total += n
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
-    paginator = Paginator(results.order_by(*SORTS[sort][1]), PAGE_SIZE)
-    if not filtered:
-        paginator.count = total  # the same number: no second scan of the visible openings
-    page = paginator.get_page(request.GET.get("page"))
+    facets = opening_facets(user, status=status)
+    sort = chosen_sort(request.GET.get("sort"))
+    # Unfiltered, the facets' total is the list's count: no second scan of the visible openings.
+    page = page_of(request, results.order_by(*SORTS[sort][1]), PAGE_SIZE, count=None if filtered else facets.total)
     rows = list(page.object_list)
-    routes = routes_to(request.user, rows)
-    marks = my_marks(request.user, [o.pk for o in rows])
-    params = request.GET.copy()
-    params.pop("page", None)
+    routes = routes_to(user, rows)
+    marks = my_marks(user, [o.pk for o in rows])
     return render(
         request,
         "openings/list.html",
@@ -69,11 +45,11 @@ def opening_list(request):
             "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "filter": filterset,
             "page": page,
-            "division_counts": division_counts,
-            "location_counts": location_counts,
+            "division_counts": facets.divisions,
+            "location_counts": facets.locations,
             "status": status,
-            "statuses": Opening.Status.choices if viewer_is_hr(request.user) else None,
-            "querystring": params.urlencode(),
+            "statuses": Opening.Status.choices if viewer_is_hr(user) else None,
+            "querystring": querystring_without_page(request),
         },
     )
 
@@ -148,9 +124,9 @@ def audience_preview_json(request):
             opening = get_visible_or_404(
                 request.user, request.GET["opening"], Opening.objects.select_related("posted_by")
             )
+            if not services.can_manage(request.user, opening):
+                raise Http404  # one they may see but not edit is answered like a missing one
         except Http404:
-            return JsonResponse({"detail": "Not found."}, status=404)
-        if not services.can_manage(request.user, opening):
             return JsonResponse({"detail": "Not found."}, status=404)
         poster = opening.posted_by
     form = AudiencePreviewForm(request.GET, poster=poster)
@@ -176,7 +152,7 @@ def opening_create(request):
                 **form.opening_fields(),
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request, "Opening published." if publish else "Draft saved. Publish it when you are ready."
@@ -200,7 +176,7 @@ def opening_edit(request, pk):
                 **form.opening_fields(),
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, "Opening saved.")
             for note in excluded_referrer_notes(opening, [u.pk for u in form.cleaned_data["excluded_emails"]]):
@@ -224,15 +200,7 @@ def opening_status(request, pk):
         except PermissionDenied:
             raise
         except ValidationError as error:
-            for msgs in error.message_dict.values():
-                for msg in msgs:
-                    messages.error(request, msg)
+            flash_errors(request, error)
         else:
             messages.success(request, f"The opening is now {opening.get_status_display().lower()}.")
     return redirect_back(request, reverse("openings:detail", args=[pk]))
-
-
-def _attach_errors(form, error):
-    for field, msgs in error.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)

@@ -1,13 +1,15 @@
+"""The referrals API: /api/v1/referrals/. Every read goes through `referrals_visible_to` (the
+viewset's queryset); what the schema says of it is in schema.py."""
+
 import django_filters
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import is_service
-from config.api import ERROR_RESPONSES, IsoDateTimeFilter
+from config.api import IsoDateTimeFilter
 
-from . import selectors, services
+from . import schema, selectors, services
 from .models import Referral
 from .serializers import ReferralCreateSerializer, ReferralDetailSerializer, ReferralMoveSerializer, ReferralSerializer
 
@@ -24,56 +26,7 @@ class ReferralFilter(django_filters.FilterSet):
         fields = ["status", "opening", "updated_since"]
 
 
-CREATE_EXAMPLE = OpenApiExample(
-    "A referral",
-    value={
-        "opening": 42,
-        "candidate_name": "Ada Lovelace",
-        "candidate_email": "ada@example.org",
-        "note": "We built the analytics engine together; she led the design.",
-        "relationship": "Former colleague at Babbage & Co, 3 years",
-        "consent_confirmed": True,
-    },
-    request_only=True,
-)
-MOVE_EXAMPLE = OpenApiExample(
-    "Decline with a reason",
-    value={"status": "declined", "decline_reason": "We chose a candidate with more SQL experience."},
-    request_only=True,
-)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Referrals the caller may see",
-        description="Its referrer, the opening's poster and HR see a referral; nobody else.",
-        responses={200: ReferralSerializer(many=True), **ERROR_RESPONSES},
-    ),
-    retrieve=extend_schema(
-        summary="A referral with its history", responses={200: ReferralDetailSerializer, **ERROR_RESPONSES}
-    ),
-    create=extend_schema(
-        summary="Refer someone to an opening",
-        description=(
-            "Only to an open opening the caller may see and did not post, with the candidate's consent. "
-            "An opening the caller may not see is answered exactly as one that does not exist. The same "
-            "person (email, case-insensitive) cannot be referred twice to one opening while a referral is active."
-        ),
-        request=ReferralCreateSerializer,
-        examples=[CREATE_EXAMPLE],
-        responses={201: ReferralDetailSerializer, **ERROR_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Move a referral on (poster or HR) or withdraw it (referrer)",
-        description=(
-            "Status moves forward only: submitted→in_review→interviewing→offered→hired, and any active "
-            "status →declined (with decline_reason) or →withdrawn. Others get 404 if they cannot see it, 403 if they can."
-        ),
-        request=ReferralMoveSerializer,
-        examples=[MOVE_EXAMPLE],
-        responses={200: ReferralDetailSerializer, **ERROR_RESPONSES},
-    ),
-)
+@schema.referral_viewset
 class ReferralViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -85,6 +38,7 @@ class ReferralViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        """Every read of this viewset, the answer after a create or a move included: the caller's scope."""
         qs = selectors.referrals_visible_to(self.request.user)
         if self.action == "list":
             return selectors.with_details(qs)
@@ -106,7 +60,8 @@ class ReferralViewSet(
             raise PermissionDenied("You may no longer move this referral on.")
 
     def _detail(self, referral_id, code=status.HTTP_200_OK):
-        referral = selectors.with_history(Referral.objects.all()).get(pk=referral_id)
+        """The referral as it is now, read again through the caller's scope like every other read."""
+        referral = selectors.get_visible_referral_or_404(self.request.user, referral_id, self.get_queryset())
         return Response(ReferralDetailSerializer(referral, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request, *args, **kwargs):

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 
 from accounts.models import User
 from accounts.roles import has_scope, is_employee
+from config.http import get_or_404
 
 from .models import Referral, ReferralEvent
 
@@ -51,11 +51,10 @@ def referrals_visible_to(user: Viewer) -> QuerySet[Referral]:
 
 
 def get_visible_referral_or_404(user: Viewer, pk: object, queryset: QuerySet[Referral] | None = None) -> Referral:
+    """The referral if `user` may see it (`queryset` already scoped to them, or the rule's own);
+    otherwise Http404, exactly as for an id that does not exist."""
     qs = queryset if queryset is not None else referrals_visible_to(user)
-    try:
-        return qs.get(pk=pk)
-    except (Referral.DoesNotExist, ValueError, TypeError):
-        raise Http404("No referral matches the given query.") from None
+    return get_or_404(qs, pk, "No referral matches the given query.")
 
 
 def with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:

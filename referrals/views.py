@@ -5,24 +5,24 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.http import redirect_back
+from config.http import (
+    attach_errors,
+    error_messages,
+    flash_errors,
+    page_of,
+    querystring_without_page,
+    redirect_back,
+)
 from openings.selectors import get_visible_or_404
 
 from . import selectors, services
 from .forms import AllReferralsFilter, InterestForm, MoveForm, ReferralForm
 
 PAGE_SIZE = 25
-
-
-def _attach_errors(form, error):
-    for field, msgs in error.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 def _with_moves(user, referrals):
@@ -59,13 +59,16 @@ def referral_all(request):
     base = selectors.with_details(selectors.referrals_visible_to(request.user))
     filterset = AllReferralsFilter(request.GET or None, queryset=base)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    page = Paginator(results.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = page_of(request, results.order_by("-created_at", "-id"), PAGE_SIZE)
     return render(
         request,
         "referrals/all.html",
-        {"filter": filterset, "page": page, "querystring": params.urlencode(), "statuses": services.S.choices},
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": querystring_without_page(request),
+            "statuses": services.S.choices,
+        },
     )
 
 
@@ -112,7 +115,7 @@ def referral_move(request, pk):
                 decline_reason=form.cleaned_data["decline_reason"],
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, f"{moved.candidate_name} is now {moved.get_status_display().lower()}.")
             return redirect_back(request, reverse("referrals:detail", args=[pk]))
@@ -128,20 +131,17 @@ def referral_withdraw(request, pk):
     try:
         services.referral_withdraw(referral=referral, by=request.user, comment=request.POST.get("comment", "")[:2000])
     except ValidationError as error:
-        for msgs in error.message_dict.values():
-            for msg in msgs:
-                messages.error(request, msg)
+        flash_errors(request, error)
         return render(request, "referrals/detail.html", _detail_context(request, referral), status=400)
     messages.success(request, "The referral is withdrawn.")
     return redirect_back(request, reverse("referrals:detail", args=[pk]))
 
 
 def _refusal(request, opening, error, template_title):
-    reasons = [msg for msgs in error.message_dict.values() for msg in msgs]
     return render(
         request,
         "referrals/unavailable.html",
-        {"opening": opening, "reasons": reasons, "title": template_title},
+        {"opening": opening, "reasons": error_messages(error), "title": template_title},
         status=400,
     )
 
@@ -159,7 +159,7 @@ def _submit_page(request, pk, *, form_class, template, title, submit):
         try:
             referral = submit(opening, form.cleaned_data)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             return redirect("referrals:detail", pk=referral.pk)
     status = 400 if request.method == "POST" else 200

@@ -1,37 +1,27 @@
 """The network in the API: /connections/, /connection-requests/ and /suggestions/.
 
-Thin views over the network selectors, services and suggestions: the caller is always the employee acting (service tokens get
-403), a NetworkError becomes `{code, detail, fields}` with its status, and NetworkNotFound is
-answered exactly like a missing id.
+Thin views over the network selectors, services and suggestions: the caller is always the
+employee acting (service tokens get 403), a NetworkError becomes `{code, detail, fields}` with its
+status, and NetworkNotFound is answered exactly like a missing id. The serializers are in
+serializers.py, what the schema says of each view in schema.py.
 """
 
 import django_filters
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from config.api import ERROR_RESPONSES, ErrorSerializer, StrictFieldsMixin, error_response
+from config.api import error_response
 
 from ..api import IsEmployee
 from ..models import ConnectionRequest, User
 from ..serializers import EmployeeSerializer
-from . import selectors, services, suggestions
-
-NETWORK_ERRORS = {
-    **ERROR_RESPONSES,
-    status.HTTP_409_CONFLICT: OpenApiResponse(
-        ErrorSerializer,
-        description="Already connected, already pending, no longer pending, or in the cooldown after a decline.",
-    ),
-    status.HTTP_429_TOO_MANY_REQUESTS: OpenApiResponse(
-        ErrorSerializer, description="Past the daily limit of requests sent."
-    ),
-}
+from . import schema, selectors, services, suggestions
+from .serializers import ConnectionRequestCreateSerializer, ConnectionRequestSerializer, SuggestionSerializer
 
 
 class NetworkErrorAnswers:
@@ -47,55 +37,7 @@ class NetworkErrorAnswers:
         return super().handle_exception(exc)
 
 
-class ConnectionRequestSerializer(serializers.ModelSerializer):
-    sender = EmployeeSerializer(read_only=True)
-    recipient = EmployeeSerializer(read_only=True)
-
-    class Meta:
-        model = ConnectionRequest
-        fields = ["id", "sender", "recipient", "message", "status", "created_at", "responded_at"]
-        read_only_fields = fields
-
-
-class ConnectionRequestCreateSerializer(StrictFieldsMixin, serializers.Serializer):
-    to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.active(), help_text="The employee id of the person to connect with."
-    )
-    message = serializers.CharField(
-        max_length=services.MESSAGE_MAX_LENGTH,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="An optional short note.",
-    )
-
-
-class SuggestionSerializer(serializers.Serializer):
-    employee = EmployeeSerializer(source="person", read_only=True)
-    reason = serializers.CharField(
-        read_only=True, help_text='e.g. "Same function, Finance, in Berlin · 3 mutual connections".'
-    )
-    mutual_connections = serializers.IntegerField(source="mutual_count", read_only=True)
-    same_function = serializers.BooleanField(read_only=True)
-
-
-class SuggestionListSerializer(serializers.Serializer):
-    results = SuggestionSerializer(many=True)
-    next = serializers.URLField(allow_null=True, help_text="Always null: suggestions come as one short list.")
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="The caller's connections",
-        description="Accepted connections of the caller, as employees. Leavers are left out.",
-        responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES},
-    ),
-    destroy=extend_schema(
-        summary="Remove a connection",
-        description="Ends the connection with the employee of this id, both ways. 404 if you are not connected.",
-        responses={204: None, **ERROR_RESPONSES},
-    ),
-)
+@schema.connection_viewset
 class ConnectionViewSet(NetworkErrorAnswers, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's accepted connections."""
 
@@ -135,55 +77,7 @@ class ConnectionRequestFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-def _request_action(summary, description):
-    return extend_schema(
-        summary=summary,
-        description=description,
-        request=None,
-        responses={200: ConnectionRequestSerializer, **NETWORK_ERRORS},
-    )
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="The caller's connection requests",
-        description="Pending requests to and from the caller (`status` for others), newest last. Leavers are left out.",
-        responses={200: ConnectionRequestSerializer(many=True), **ERROR_RESPONSES},
-    ),
-    retrieve=extend_schema(
-        summary="A connection request you sent or received",
-        description="404 for a request between other people.",
-        responses={200: ConnectionRequestSerializer, **ERROR_RESPONSES},
-    ),
-    create=extend_schema(
-        summary="Ask someone to connect",
-        description=(
-            "201 with the new pending request. If that person already asked you, their request is accepted "
-            "instead: 200 with it, status `accepted`. Refused: yourself, an existing connection, a pending "
-            "request either way (409), a recent decline (409, cooldown), past the daily limit (429)."
-        ),
-        request=ConnectionRequestCreateSerializer,
-        examples=[
-            OpenApiExample("A request", value={"to": 42, "message": "We met at the Lisbon offsite."}, request_only=True)
-        ],
-        responses={
-            201: ConnectionRequestSerializer,
-            200: OpenApiResponse(
-                ConnectionRequestSerializer, description="Their pending request to you, now accepted."
-            ),
-            **NETWORK_ERRORS,
-        },
-    ),
-    accept=_request_action(
-        "Accept a request (recipient)", "Only the recipient; to anyone else the request does not exist (404)."
-    ),
-    decline=_request_action(
-        "Decline a request (recipient)", "Only the recipient; the sender may ask again after the cooldown."
-    ),
-    withdraw=_request_action(
-        "Withdraw a request (sender)", "Only the sender; to anyone else the request does not exist (404)."
-    ),
-)
+@schema.connection_request_viewset
 class ConnectionRequestViewSet(
     NetworkErrorAnswers,
     mixins.ListModelMixin,
@@ -241,14 +135,7 @@ class SuggestionListView(NetworkErrorAnswers, APIView):
 
     LIMIT = 20
 
-    @extend_schema(
-        summary="Suggested counterparts",
-        description=(
-            "People with the same job function in another division or location, and people with many mutual "
-            "connections, best first, each with the reason. At most 20; `next` is always null."
-        ),
-        responses={200: SuggestionListSerializer, **ERROR_RESPONSES},
-    )
+    @schema.suggestion_list
     def get(self, request):
         found = suggestions.suggestions_for(request.user, limit=self.LIMIT)
         body = {"results": SuggestionSerializer(found, many=True).data, "next": None}

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.http import redirect_back
+from config.http import flash_errors, page_of, querystring_without_page, redirect_back
 
 from ..models import ConnectionRequest, User
 from ..roles import is_employee
@@ -30,7 +30,7 @@ DISMISSED_SHOWN = 50
 @login_required
 def network_home(request):
     user = request.user
-    connections = Paginator(selectors.connections_of(user), CONNECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    connections = page_of(request, selectors.connections_of(user), CONNECTIONS_PER_PAGE)
     return render(
         request,
         "network/home.html",
@@ -68,11 +68,9 @@ def people(request):
         results = base.none()
     else:
         results = filterset.qs
-    page = CappedPaginator(results, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, results, PEOPLE_PER_PAGE, paginator_class=CappedPaginator)
     rows = list(page)
     found = selectors.relationships(request.user, rows)
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "network/people.html",
@@ -80,7 +78,7 @@ def people(request):
             "filter": filterset,
             "page": page,
             "people": [(person, found[person.pk]) for person in rows],
-            "querystring": params.urlencode(),
+            "querystring": querystring_without_page(request),
         },
     )
 
@@ -130,9 +128,7 @@ def connect(request, pk):
     other = get_object_or_404(User.objects.active(), pk=pk)
     form = ConnectForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_errors(request, form.errors)
         return redirect_back(request, reverse("network:profile", args=[pk]))
 
     def said(request_obj):
