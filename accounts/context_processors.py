@@ -9,6 +9,7 @@ NAVIGATION = [
     ("openings:list", "Openings", "employee"),
     ("network:home", "Network", "employee"),
     ("network:people", "People", "employee"),
+    ("events:list", "Events", "employee"),
     ("referrals:list", "Referrals", "employee"),
     ("hr:dashboard", "HR", "hr"),
 ]

@@ -126,6 +126,10 @@ HR_PERMISSIONS = [
     "integrations.delete_webhookendpoint",
     "integrations.view_webhookdelivery",
     "integrations.view_outboxevent",
+    "events.view_event",
+    "events.add_event",
+    "events.change_event",
+    "events.delete_event",
 ]
 
 # What a service token's scope grants. `hr` is both.

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from accounts.network import api as network_api
+from events import api as events_api
 from integrations import api as integrations_api
 from openings import api as openings_api
 from referrals import api as referrals_api
@@ -22,6 +23,7 @@ router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     *integrations_api.urlpatterns(),  # before the router: "employees/bulk/" is not an employee id
+    *events_api.urlpatterns(),
     *router.urls,
     *network_api.urlpatterns,
 ]
@@ -34,6 +36,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("accounts.network.urls")),
     path("openings/", include("openings.urls")),
+    path("events/", include("events.urls")),
     path("", include("referrals.urls")),
     path("digest/", include("openings.digest_urls")),
     path("hr/", include("referrals.hr_urls")),

@@ -48,6 +48,10 @@ def seed(cast):
         last_response_code=500,
         last_error="HTTP 500 Internal Server Error",
     )
+    from tests.events.factories import EventFactory, attend
+
+    attend(EventFactory(organiser=cast["poster"]), cast["direct"], cast["poster"])
+    EventFactory(organiser=None, location=None, online=True, external_id="LMS-1", source="LMS")
     AuditEvent.objects.create(
         method="PATCH",
         path="/api/v1/employees/1/",

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "referrals",
     "integrations",
     "background",
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -50,11 +50,12 @@ class Command(BaseCommand):
         self._print_sign_in()
 
     def _later_steps(self):
-        """Openings and referrals add their demo data once the people and the network exist."""
+        """Openings, referrals and events add their demo data once the people and the network exist."""
+        from events.demo import seed_events
         from openings.demo import seed_openings
         from referrals.demo import seed_referrals
 
-        return [seed_openings, seed_referrals]
+        return [seed_openings, seed_referrals, seed_events]
 
     def _print_sign_in(self):
         self.stdout.write("")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("new/", views.event_create, name="new"),
+    path("<int:pk>/", views.event_detail, name="detail"),
+    path("<int:pk>/attendees/add/", views.attendee_add, name="attendee-add"),
+    path("check-in/<str:token>/", views.check_in, name="check-in"),
+]

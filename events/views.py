@@ -1,0 +1,117 @@
+"""The events pages: /events/, /events/<id>/, /events/new/ and the check-in link.
+
+Thin: reads through selectors.py (who sees an attendee list is decided there), writes through
+services.py; templates only display.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.network.selectors import relationships
+
+from . import selectors, services
+from .forms import AddAttendeeForm, MeetupForm
+
+UPCOMING_PER_PAGE = 20
+PAST_SHOWN = 20
+ATTENDEES_PER_PAGE = 50
+
+
+@login_required
+def event_list(request):
+    upcoming = Paginator(selectors.upcoming_events_for(request.user), UPCOMING_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    past = list(selectors.past_events_attended_by(request.user)[:PAST_SHOWN])
+    return render(request, "events/list.html", {"upcoming": upcoming, "past": past})
+
+
+@login_required
+def event_detail(request, pk):
+    user = request.user
+    event = get_object_or_404(selectors.events_listed_to(user).select_related("location", "organiser"), pk=pk)
+    context = {"event": event, "can_manage": services.can_manage_event(user, event)}
+    if selectors.may_see_attendance(user, event):
+        attending = selectors.is_attendee(user, event)
+        page = Paginator(selectors.attendees_of(event, viewer=user), ATTENDEES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        rows = list(page)
+        found = relationships(user, rows) if attending else {}
+        context.update(
+            show_attendees=True,
+            attendees=page,
+            attending=attending,
+            people=[(person, found.get(person.pk)) for person in rows],
+        )
+    if context["can_manage"]:
+        opens, closes = services.check_in_window(event)
+        context.update(
+            check_in_url=settings.SITE_URL.rstrip("/")
+            + reverse("events:check-in", args=[services.check_in_token(event)]),
+            check_in_opens=opens,
+            check_in_closes=closes,
+            add_form=AddAttendeeForm(),
+        )
+    return render(request, "events/detail.html", context)
+
+
+@login_required
+def event_create(request):
+    form = MeetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_create(by=request.user, request=request, **form.event_fields())
+        except ValidationError as error:
+            for field, msgs in error.message_dict.items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+        else:
+            messages.success(request, "Meetup created. Share its check-in link when it starts.")
+            return redirect("events:detail", pk=event.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "events/form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def attendee_add(request, pk):
+    event = get_object_or_404(selectors.events_listed_to(request.user), pk=pk)
+    if not services.can_manage_event(request.user, event):
+        raise PermissionDenied
+    form = AddAttendeeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attendance_add(event=event, by=request.user, employee=form.employee, request=request)
+        except ValidationError as error:
+            for msg in error.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, f"{form.employee} is on the attendee list.")
+    else:
+        for msg in form.errors.get("email", []):
+            messages.error(request, msg)
+    return redirect("events:detail", pk=pk)
+
+
+@login_required
+def check_in(request, token):
+    """GET shows what the link is for and a button; POST joins the attendee list. A tampered,
+    unknown, not yet open or closed link answers 4xx with the reason and writes nothing."""
+    try:
+        event = services.check_in_event(token)
+        if request.method == "POST":
+            event, joined = services.attendance_check_in(token=token, employee=request.user, request=request)
+            messages.success(
+                request, "You are on the attendee list." if joined else "You were already on the attendee list."
+            )
+            return redirect("events:detail", pk=event.pk)
+    except services.CheckInRefused as refusal:
+        return render(request, "events/check_in.html", {"refusal": refusal.message}, status=refusal.status)
+    return render(request, "events/check_in.html", {"event": event, "token": token})
