@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import is_hr
+from accounts.roles import can_act, is_employee, is_hr
 from config.api import CursorPagination, IsoDateTimeFilter
 from integrations import audit
 
@@ -28,10 +28,10 @@ class ReadsEvents(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        if not (user and user.is_authenticated and user.is_active):
+        if not can_act(user):
             return False
         if request.method in permissions.SAFE_METHODS:
-            return selectors.is_member(user) or is_hr(user)
+            return is_employee(user) or is_hr(user)
         return True
 
 

@@ -12,7 +12,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, Whe
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import is_hr
+from accounts.roles import is_employee, is_hr
 
 from .models import Attendance, Event
 
@@ -20,21 +20,10 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
 
-def is_member(user) -> bool:
-    """An active employee (not anonymous, not a service token)."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and not getattr(user, "is_service", False)
-        and user.pk is not None
-    )
-
-
 def events_listed_to(viewer) -> QuerySet[Event]:
     """Every event is listed to every active employee and to HR (services with a read scope):
     an event's title, time and place are no secret. Who attended is (see below)."""
-    if is_member(viewer) or is_hr(viewer):
+    if is_employee(viewer) or is_hr(viewer):
         return Event.objects.all()
     return Event.objects.none()
 
@@ -49,7 +38,7 @@ def events_with_attendance_visible_to(viewer) -> QuerySet[Event]:
     """
     if is_hr(viewer):
         return Event.objects.all()
-    if not is_member(viewer):
+    if not is_employee(viewer):
         return Event.objects.none()
     return Event.objects.filter(
         Q(organiser_id=viewer.pk) | Q(pk__in=Attendance.objects.filter(employee_id=viewer.pk).values("event_id"))
@@ -79,7 +68,7 @@ def attendees_of(event: Event, *, viewer=None) -> QuerySet[User]:
     people = User.objects.directory().filter(
         Exists(Attendance.objects.filter(event_id=event.pk, employee_id=OuterRef("pk")))
     )
-    if viewer is None or not is_member(viewer):
+    if viewer is None or not is_employee(viewer):
         return people.order_by("full_name", "pk")
     same_place = Q(division_id=viewer.division_id) & Q(location_id=viewer.location_id)
     return (
@@ -90,13 +79,13 @@ def attendees_of(event: Event, *, viewer=None) -> QuerySet[User]:
 
 
 def is_attendee(user, event: Event) -> bool:
-    return is_member(user) and Attendance.objects.filter(event_id=event.pk, employee_id=user.pk).exists()
+    return is_employee(user) and Attendance.objects.filter(event_id=event.pk, employee_id=user.pk).exists()
 
 
 def upcoming_events_for(user) -> QuerySet[Event]:
     """Events not over yet that concern `user`: at their location, company-wide (no location), or
     organised or attended by them; soonest first."""
-    if not is_member(user):
+    if not is_employee(user):
         return Event.objects.none()
     mine = Q(location__isnull=True) | Q(organiser_id=user.pk)
     if user.location_id:
@@ -112,7 +101,7 @@ def upcoming_events_for(user) -> QuerySet[Event]:
 
 def past_events_attended_by(user) -> QuerySet[Event]:
     """Events that are over and that `user` attended; latest first."""
-    if not is_member(user):
+    if not is_employee(user):
         return Event.objects.none()
     return (
         Event.objects.filter(ends_at__lt=timezone.now(), attendances__employee_id=user.pk)

@@ -26,12 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import is_hr
+from accounts.roles import is_employee, is_hr
 from config.text import refuse_invisible_controls
 from integrations.audit import audit_admin_change, diff, snapshot
 
 from .models import Attendance, Event
-from .selectors import is_member
 
 EDITABLE_FIELDS = ("title", "kind", "starts_at", "ends_at", "location", "online", "description")
 CHECK_IN_SALT = "events.check-in"
@@ -54,12 +53,12 @@ def can_manage_all_events(user) -> bool:
 
 def can_manage_event(user, event: Event) -> bool:
     """The organiser (while an active employee) or HR change an event and its attendee list."""
-    return can_manage_all_events(user) or (is_member(user) and event.organiser_id == user.pk)
+    return can_manage_all_events(user) or (is_employee(user) and event.organiser_id == user.pk)
 
 
 def can_create_kind(user, kind) -> bool:
     """Meetups: any active employee. Every kind: HR (see `can_manage_all_events`)."""
-    return can_manage_all_events(user) or (is_member(user) and kind == Event.Kind.MEETUP)
+    return can_manage_all_events(user) or (is_employee(user) and kind == Event.Kind.MEETUP)
 
 
 # --- Events ---------------------------------------------------------------------------------------
@@ -99,9 +98,9 @@ def event_create(*, by, organiser=None, external_id=None, source="", request=Non
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
     kind = fields.get("kind", Event.Kind.MEETUP)
     if not can_create_kind(by, kind):
-        raise PermissionDenied(KIND_REFUSED if is_member(by) else "Creating events needs an employee or scope hr.")
+        raise PermissionDenied(KIND_REFUSED if is_employee(by) else "Creating events needs an employee or scope hr.")
     if can_manage_all_events(by):
-        if organiser is None and is_member(by):
+        if organiser is None and is_employee(by):
             organiser = by
     elif organiser is not None and organiser.pk != by.pk:
         raise ValidationError({"organiser": ["You organise the events you create."]})
@@ -111,7 +110,7 @@ def event_create(*, by, organiser=None, external_id=None, source="", request=Non
         raise ValidationError({"organiser": ["A deactivated employee cannot organise an event."]})
     event_fields_check(event=None, fields=fields)
     if not source:
-        source = "portal" if is_member(by) else str(getattr(getattr(by, "service_account", None), "name", "api"))
+        source = "portal" if is_employee(by) else str(getattr(getattr(by, "service_account", None), "name", "api"))
     with transaction.atomic():
         event = Event(organiser=organiser, external_id=external_id or None, source=source[:64], **fields)
         event.full_clean(exclude=["organiser", "location", "check_in_code"])
@@ -237,7 +236,7 @@ def attendance_add(*, event: Event, by, employee: User, request=None) -> Attenda
         raise PermissionDenied("Only the organiser or HR may add attendees.")
     if not employee.is_active:
         raise ValidationError({"employee": ["A deactivated employee cannot attend."]})
-    how = Attendance.How.IMPORTED if can_manage_all_events(by) and not is_member(by) else Attendance.How.ORGANISER
+    how = Attendance.How.IMPORTED if can_manage_all_events(by) and not is_employee(by) else Attendance.How.ORGANISER
     with transaction.atomic():
         attendance, created = Attendance.objects.get_or_create(event=event, employee=employee, defaults={"how": how})
         if created:
@@ -296,7 +295,7 @@ def attendance_check_in(*, token: str, employee, request=None) -> tuple[Event, b
     Checking in twice changes nothing.
     """
     event = check_in_event(token)
-    if not is_member(employee):
+    if not is_employee(employee):
         raise CheckInRefused(403, "Only active employees can check in.")
     with transaction.atomic():
         _, created = Attendance.objects.get_or_create(
