@@ -5,9 +5,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
@@ -180,14 +182,17 @@ def test_429_with_retry_after_per_token(service_api, settings):
     cache.clear()
     settings.API_RATE_PER_MINUTE = 3
     api = service_api("hr:read")
-    for _ in range(3):
-        assert api.get("/api/v1/divisions/").status_code == 200
-    response = api.get("/api/v1/divisions/")
-    body = assert_error(response, 429, "throttled")
-    assert 0 < int(response["Retry-After"]) <= 60
-    assert "seconds" in body["detail"]
-    # The budget is per token: another token of the same system is not throttled.
-    assert service_api("hr:read").get("/api/v1/divisions/").status_code == 200
+    # Inside one fixed window: a new minute starting between the requests would reset the budget.
+    minute = int(time.time() // 60 + 1) * 60 + 10
+    with time_machine.travel(minute, tick=False):
+        for _ in range(3):
+            assert api.get("/api/v1/divisions/").status_code == 200
+        response = api.get("/api/v1/divisions/")
+        body = assert_error(response, 429, "throttled")
+        assert int(response["Retry-After"]) == 50
+        assert "seconds" in body["detail"]
+        # The budget is per token: another token of the same system is not throttled.
+        assert service_api("hr:read").get("/api/v1/divisions/").status_code == 200
     cache.clear()
 
 
