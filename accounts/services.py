@@ -233,7 +233,7 @@ def skills_clean(values):
             continue
         if INVISIBLE.search(name):
             errors.append(INVISIBLE_MESSAGE)
-        elif len(name) > SKILL_MAX_LENGTH:
+        elif max(len(name), len(skill_key(name))) > SKILL_MAX_LENGTH:  # case-folding may lengthen ("ß")
             errors.append(SKILL_TOO_LONG_MESSAGE.format(skill=name[:SKILL_MAX_LENGTH] + "…"))
         seen.add(skill_key(name))
         cleaned.append(name)

@@ -68,7 +68,7 @@ def test_twenty_skills_are_allowed_and_twenty_one_refused():
     assert "Up to 20 skills" in refused.value.message_dict["skills"][0]
 
 
-@pytest.mark.parametrize("bad", ["x" * 41, "SQL\u202e", "Py\u200bthon"])
+@pytest.mark.parametrize("bad", ["x" * 41, "ß" * 21, "SQL\u202e", "Py\u200bthon"])
 def test_long_or_invisible_skills_are_refused(bad):
     with pytest.raises(ValidationError) as refused:
         skills_clean(["SQL", bad])
@@ -307,3 +307,25 @@ def test_the_suggestions_api_lists_skills_without_a_query_each(
     first = body["results"][0]
     assert first["employee"]["skills"] == ["forecasting", "Go", "Python", "SQL"]
     assert "3 skills in common" in first["reason"]
+
+
+# --- The demo -----------------------------------------------------------------------------------------
+
+
+def test_the_demo_introduces_its_people(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts import demo
+    from accounts.models import User
+
+    call_command("seed_demo", "--employees", "60", stdout=StringIO())
+    sofia = User.objects.get(email=f"sofia.rossi@{demo.DEMO_DOMAIN}")
+    assert names(sofia) == ["Forecasting", "Python", "SQL", "Tableau"]
+    assert sofia.what_i_do and sofia.open_to_talk
+    generated = User.objects.filter(email__endswith=f"@{demo.DEMO_DOMAIN}")
+    assert generated.filter(skill_links__isnull=False).distinct().count() > 30
+    assert generated.exclude(what_i_do="").count() > 10
+    # Every stored skill obeys the rule.
+    assert all(skill.key == skill_key(skill.name) for skill in Skill.objects.all())
