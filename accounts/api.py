@@ -93,7 +93,7 @@ class EmployeeViewSet(OrgUnitViewSet):
     filterset_class = EmployeeFilter
 
     def get_queryset(self):
-        queryset = User.objects.select_related("division", "location")
+        queryset = User.objects.select_related("division", "location").prefetch_related("skills")
         user = self.request.user
         if can_manage_employees(user) or has_scope(user, "accounts.view_user"):
             return queryset

@@ -70,6 +70,35 @@ ROLE_NOUN = {
     "Research": "Research Scientist",
 }
 
+# Skills by job function (the first spelling is the display form: accounts.services.skills_clean).
+SKILLS_OF = {
+    "Software Engineering": ["Python", "Go", "SQL", "Kubernetes", "System design", "TypeScript", "Code review"],
+    "Data Analysis": ["SQL", "Python", "Forecasting", "Tableau", "Statistics", "dbt"],
+    "Project Management": ["Planning", "Risk management", "Scrum", "Stakeholder management"],
+    "Design": ["Figma", "User research", "Prototyping", "Accessibility"],
+    "Product Management": ["Roadmapping", "User research", "SQL", "Stakeholder management"],
+    "Finance": ["Forecasting", "Excel", "Financial modelling", "SQL"],
+    "Accounting": ["IFRS", "Excel", "Audit", "SAP"],
+    "Procurement": ["Negotiation", "Supplier management", "SAP", "Excel"],
+    "Marketing": ["Copywriting", "SEO", "Campaigns", "Analytics"],
+    "Sales": ["Negotiation", "Salesforce", "Forecasting", "Account planning"],
+    "Customer Success": ["Onboarding", "Salesforce", "Training", "Negotiation"],
+    "Operations": ["Lean", "Logistics", "Excel", "Process design"],
+    "Human Resources": ["Coaching", "Workforce planning", "Employment law", "Recruiting"],
+    "Legal": ["Contracts", "GDPR", "Employment law", "Negotiation"],
+    "Research": ["Python", "Statistics", "Machine learning", "Experiment design"],
+}
+PERSONA_PROFILES = {
+    "priya.natarajan": (
+        "I lead the platform team in Berlin and hire engineers.",
+        ["Python", "System design", "Hiring"],
+    ),
+    "daniel.okafor": ("I build the payments backend and mentor new engineers.", ["Python", "Go", "SQL", "Kubernetes"]),
+    "sofia.rossi": ("I forecast revenue for Southern Europe.", ["SQL", "Forecasting", "Python", "Tableau"]),
+    "kenji.tanaka": ("I run sales for Asia-Pacific.", ["Negotiation", "Forecasting", "Salesforce"]),
+    "hannah.schmidt": ("I partner with engineering and data on hiring and growth.", ["Coaching", "Recruiting"]),
+}
+
 # People a visitor signs in as; the rest of the company is generated.
 PERSONAS = [
     ("priya.natarajan", "Priya Natarajan", "Engineering Manager", "Software Engineering", "eng", "berlin"),
@@ -91,6 +120,27 @@ class Company:
     division_of: dict = field(default_factory=dict)
     location_of: dict = field(default_factory=dict)
     personas: dict = field(default_factory=dict)  # short name -> id
+
+
+def seed_skills(rng, users, fixed):
+    """Two to four skills of their function for most employees, `fixed` {id: [names]} for some;
+    bulk inserts, so a company of 100,000 takes seconds."""
+    from .models import EmployeeSkill, Skill
+    from .services import skill_key
+
+    names = {skill_key(n): n for n in [*(n for pool in SKILLS_OF.values() for n in pool), *sum(fixed.values(), [])]}
+    Skill.objects.bulk_create([Skill(key=k, name=n) for k, n in names.items()], ignore_conflicts=True)
+    skill_ids = dict(Skill.objects.filter(key__in=names).values_list("key", "id"))
+    links = []
+    for user in users:
+        chosen = fixed.get(user.id)
+        if chosen is None:
+            pool = SKILLS_OF.get(user.job_function, [])
+            if not pool or rng.random() < 0.2:
+                continue
+            chosen = rng.sample(pool, min(len(pool), rng.randint(2, 4)))
+        links.extend(EmployeeSkill(employee_id=user.id, skill_id=skill_ids[skill_key(n)]) for n in chosen)
+    EmployeeSkill.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
 
 
 def demo_present():
@@ -165,6 +215,14 @@ def seed_people(rng: random.Random, employees: int) -> Company:
         team_members.append(team)
 
     users = [user for user, _ in rows]
+    persona_of = {index: local for local, index in persona_index.items()}
+    for index, user in enumerate(users):
+        if index in persona_of:
+            user.what_i_do = PERSONA_PROFILES[persona_of[index]][0]
+            user.open_to_talk = True
+        elif rng.random() < 0.5:
+            user.what_i_do = f"{user.title} in {user.division.name}, {user.location.name}."
+            user.open_to_talk = rng.random() < 0.3
     for start in range(0, len(users), BATCH):
         User.objects.bulk_create(users[start : start + BATCH], batch_size=BATCH)
     ids = dict(User.objects.filter(email__in=[u.email for u in users]).values_list("email", "id"))
@@ -190,6 +248,7 @@ def seed_people(rng: random.Random, employees: int) -> Company:
     EmailAddress.objects.bulk_create(
         [EmailAddress(user_id=u.id, email=u.email, verified=True, primary=True) for u in users], batch_size=BATCH
     )
+    seed_skills(rng, users, {users[index].id: PERSONA_PROFILES[local][1] for local, index in persona_index.items()})
 
     hr_group = sync_hr_group()
     hr_user = users[persona_index[HR_PERSONA]]

@@ -35,6 +35,26 @@ class Location(OrgUnit):
     pass
 
 
+class Skill(models.Model):
+    """A skill tag employees put on their profile, stored once for everyone who has it.
+
+    `key` is the comparison form (trimmed, inner spaces collapsed, case-folded: "Sql " and "SQL"
+    are one skill); `name` is how it is shown, the spelling of whoever used it first. A table
+    (rather than a JSON list on the employee) because filtering people by a skill, counting the
+    most used ones and finding skills in common are indexed joins on SQLite and PostgreSQL alike,
+    where JSON containment is not portable. The rules are accounts.services.skills_clean.
+    """
+
+    name = models.CharField(max_length=40)
+    key = models.CharField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.name
+
+
 class UserQuerySet(models.QuerySet):
     def active(self):
         """Employees who may sign in and who count in the network; leavers drop out of everything."""
@@ -93,6 +113,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
+    # The profile the employee writes themselves (/settings/profile/); skills may also come from the HRIS.
+    what_i_do = models.CharField("What I do", max_length=600, blank=True, validators=[refuse_invisible_controls])
+    skills = models.ManyToManyField(Skill, through="EmployeeSkill", blank=True, related_name="employees")
+    open_to_talk = models.BooleanField(
+        "Happy to talk about my role",
+        default=False,
+        help_text="Open to informational conversations with curious colleagues (not a job application).",
+    )
+
     # Preferences shown on /settings/.
     notify_connection_requests = models.BooleanField(
         default=True, help_text="Email me about connection requests and accepted requests."
@@ -149,9 +178,31 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
     @property
+    def skill_names(self):
+        """The skills' display names in their canonical order (prefetch `skills` for lists; a batch
+        that already read them, such as the suggestions, sets `_skill_names` instead)."""
+        preset = self.__dict__.get("_skill_names")
+        if preset is not None:
+            return preset
+        return [skill.name for skill in self.skills.all()]
+
+    @property
     def initials(self):
         parts = [p for p in self.full_name.split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or self.email[:1].upper()
+
+
+class EmployeeSkill(models.Model):
+    employee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skill_links")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employee", "skill"], name="employee_skill_unique")]
+        # "/people/?skill=" and "skills in common" go from a skill to its employees.
+        indexes = [models.Index(fields=["skill", "employee"], name="employee_skill_reverse_idx")]
+
+    def __str__(self):
+        return f"{self.employee_id} · {self.skill_id}"
 
 
 class ServiceAccount(models.Model):

@@ -1,9 +1,37 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from config.api import StrictFieldsMixin
 
 from .models import Division, Location, User
-from .services import employee_email_problem, employee_id_problem, employee_manager_problem
+from .services import (
+    SKILLS_MAX,
+    employee_email_problem,
+    employee_id_problem,
+    employee_manager_problem,
+    skills_clean,
+)
+
+
+class SkillsField(serializers.ListField):
+    """An employee's skills as display names; written through accounts.services.skills_clean
+    (normalised, at most SKILLS_MAX), so the API refuses exactly what the profile page refuses."""
+
+    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", f"Up to {SKILLS_MAX} skills; case and spacing are normalised.")
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance.skill_names
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        try:
+            return skills_clean(values)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["skills"]) from None
 
 
 class OrgUnitSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -33,6 +61,7 @@ class EmployeeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         queryset=User.objects.all(), allow_null=True, required=False, help_text="The manager's employee id."
     )
     employee_id = serializers.CharField(max_length=64, allow_null=True, allow_blank=True, required=False)
+    skills = SkillsField(required=False)
 
     class Meta:
         model = User
@@ -47,9 +76,13 @@ class EmployeeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "location",
             "manager",
             "is_active",
+            "skills",
+            "what_i_do",
+            "open_to_talk",
             "updated_at",
         ]
-        read_only_fields = ["id", "updated_at"]
+        # "What I do" and "open to talk" are the employee's own words, written on their profile page.
+        read_only_fields = ["id", "what_i_do", "open_to_talk", "updated_at"]
         extra_kwargs = {"email": {"validators": []}, "full_name": {"required": True}}
 
     # The rules are accounts.services' (one function each); these only put them on their fields.

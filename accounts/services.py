@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config.text import invisible_control_errors
+from config.text import INVISIBLE, invisible_control_errors
+from config.text import MESSAGE as INVISIBLE_MESSAGE
 from integrations.outbox import emit, employee_payload
 
-from .models import ApiToken, User
+from .models import ApiToken, EmployeeSkill, Skill, User
 
 
 def token_issue(*, user=None, service_account=None, scope="", name=""):
@@ -144,11 +145,14 @@ def employee_create(*, email, full_name, **fields):
     one get one employee and one field error, never a server error.
     """
     _refuse_invisible(full_name=full_name, title=fields.get("title"), job_function=fields.get("job_function"))
+    skills = fields.pop("skills", None)
     try:
         with transaction.atomic():
             is_active = fields.pop("is_active", True)
             employee = User.objects.create_user(email=email, full_name=full_name, **fields)
             employee_set_verified_email(employee)
+            if skills:
+                employee_set_skills(employee, skills)
             if not is_active:
                 employee_deactivate(employee=employee)
     except IntegrityError:
@@ -159,8 +163,11 @@ def employee_create(*, email, full_name, **fields):
 def employee_update(*, employee, **fields):
     """Change an employee's record; `is_active=False` deactivates them (see employee_deactivate)."""
     _refuse_invisible(**{name: fields[name] for name in ("full_name", "title", "job_function") if name in fields})
+    skills = fields.pop("skills", None)
     try:
         with transaction.atomic():
+            if skills is not None:
+                employee_set_skills(employee, skills)
             becomes_active = fields.pop("is_active", employee.is_active)
             was_active = employee.is_active
             email_changed = "email" in fields and fields["email"] != employee.email
@@ -190,3 +197,114 @@ def employee_set_verified_email(employee):
     EmailAddress.objects.update_or_create(
         user=employee, email=employee.email, defaults={"verified": True, "primary": True}
     )
+
+
+# --- The profile: what I do, skills, open to talk -------------------------------------------------
+
+SKILLS_MAX = 20
+SKILL_MAX_LENGTH = 40
+WHAT_I_DO_MAX_LENGTH = 600
+SKILLS_OVER_CAP_MESSAGE = f"Up to {SKILLS_MAX} skills."
+SKILL_TOO_LONG_MESSAGE = "“{skill}” is longer than " + str(SKILL_MAX_LENGTH) + " characters."
+
+
+def skill_key(text):
+    """The comparison form of one skill: trimmed, inner whitespace collapsed, case-folded."""
+    return " ".join(str(text).split()).casefold()
+
+
+def skills_clean(values):
+    """The rule for an employee's skills; every channel (profile page, API, HRIS push) calls it.
+
+    `values` is a list of strings or one comma-separated string. Each skill is trimmed and its
+    inner whitespace collapsed to one space; empty ones are dropped; two that differ only in case
+    or spacing are one skill (the first spelling is kept). Refused, with a message on `skills`
+    (ValidationError {"skills": [...]}, nothing changed): more than SKILLS_MAX distinct skills, a
+    skill longer than SKILL_MAX_LENGTH characters, and invisible or text-direction controls
+    (config.text). Returns the display names in the order given; the stored spelling of a skill
+    someone already uses wins over this one (employee_set_skills), so a skill has one display form.
+    """
+    if isinstance(values, str):
+        values = values.split(",")
+    cleaned, seen, errors = [], set(), []
+    for value in values or ():
+        name = " ".join(str(value).split())
+        if not name or skill_key(name) in seen:
+            continue
+        if INVISIBLE.search(name):
+            errors.append(INVISIBLE_MESSAGE)
+        elif max(len(name), len(skill_key(name))) > SKILL_MAX_LENGTH:  # case-folding may lengthen ("ß")
+            errors.append(SKILL_TOO_LONG_MESSAGE.format(skill=name[:SKILL_MAX_LENGTH] + "…"))
+        seen.add(skill_key(name))
+        cleaned.append(name)
+    if len(cleaned) > SKILLS_MAX:
+        errors.insert(0, f"{SKILLS_OVER_CAP_MESSAGE} You gave {len(cleaned)}.")
+    if errors:
+        raise ValidationError({"skills": list(dict.fromkeys(errors))})
+    return cleaned
+
+
+def employee_set_skills(employee, names):
+    """Replace `employee`'s skills with `names` (checked by skills_clean first). A skill already in
+    use keeps its display name; new ones are created. A fixed number of queries."""
+    names = skills_clean(names)
+    keys = {skill_key(name): name for name in names}
+    with transaction.atomic():
+        existing = {skill.key: skill for skill in Skill.objects.filter(key__in=keys)}
+        missing = [Skill(key=key, name=name) for key, name in keys.items() if key not in existing]
+        if missing:
+            Skill.objects.bulk_create(missing, ignore_conflicts=True)
+            existing = {skill.key: skill for skill in Skill.objects.filter(key__in=keys)}
+        wanted = {existing[key].pk for key in keys}
+        links = EmployeeSkill.objects.filter(employee=employee)
+        links.exclude(skill_id__in=wanted).delete()
+        have = set(links.values_list("skill_id", flat=True))
+        EmployeeSkill.objects.bulk_create(
+            [EmployeeSkill(employee=employee, skill_id=pk) for pk in wanted - have], ignore_conflicts=True
+        )
+        if hasattr(employee, "_prefetched_objects_cache"):
+            employee._prefetched_objects_cache.pop("skills", None)
+    return employee
+
+
+def profile_update(*, employee, what_i_do, skills, open_to_talk):
+    """An employee's own profile: "What I do" (up to WHAT_I_DO_MAX_LENGTH characters, no invisible
+    controls), skills (skills_clean) and "Happy to talk about my role". All checked before anything
+    is written; ValidationError maps each field to its messages."""
+    what_i_do = (what_i_do or "").strip()
+    errors = invisible_control_errors(what_i_do=what_i_do)
+    if len(what_i_do) > WHAT_I_DO_MAX_LENGTH:
+        errors.setdefault("what_i_do", []).append(f"Up to {WHAT_I_DO_MAX_LENGTH} characters.")
+    try:
+        skills = skills_clean(skills)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        employee.what_i_do = what_i_do
+        employee.open_to_talk = bool(open_to_talk)
+        employee.save(update_fields=["what_i_do", "open_to_talk", "updated_at"])
+        employee_set_skills(employee, skills)
+    return employee
+
+
+MOST_USED_SKILLS_SECONDS = 600
+
+
+def most_used_skills(limit=50):
+    """The skills most employees have, most used first, for suggestions on the profile form and
+    the directory's skill filter. Counting every employee's skills is a scan of the whole link
+    table, so the list is cached for MOST_USED_SKILLS_SECONDS: a suggestion may lag a few minutes."""
+    from django.core.cache import cache
+    from django.db.models import Count
+
+    def count():
+        return list(
+            Skill.objects.annotate(uses=Count("links"))
+            .filter(uses__gt=0)
+            .order_by("-uses", "key")
+            .values_list("name", flat=True)[:limit]
+        )
+
+    return cache.get_or_set(f"accounts:most_used_skills:{limit}", count, MOST_USED_SKILLS_SECONDS)

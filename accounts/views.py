@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -8,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from config.http import json_error
 
-from .forms import PreferencesForm
+from . import services
+from .forms import PreferencesForm, ProfileForm
 
 
 @login_required
@@ -41,6 +43,26 @@ def preferences(request):
         messages.success(request, "Your preferences are saved.")
         return redirect("settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    """The signed-in employee's own profile: what they do, their skills, open to talk."""
+    user = request.user
+    initial = {"what_i_do": user.what_i_do, "skills": ", ".join(user.skill_names), "open_to_talk": user.open_to_talk}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(employee=user, **form.cleaned_data)
+        except ValidationError as error:
+            for name, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("network:profile", user.pk)
+    return render(request, "accounts/profile_form.html", {"form": form, "skill_options": services.most_used_skills()})
 
 
 @never_cache

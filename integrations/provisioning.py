@@ -21,6 +21,7 @@ from accounts.services import (
     employee_deactivation_problem,
     employee_manager_problem,
     employee_update,
+    skill_key,
 )
 from config.text import invisible_control_errors
 
@@ -90,7 +91,7 @@ class _Lookups:
         self.locations = {
             loc.code: loc for loc in Location.objects.filter(code__in={r.get("location") for r in rows} - {None, ""})
         }
-        users = User.objects.select_related("division", "location", "manager")
+        users = User.objects.select_related("division", "location", "manager").prefetch_related("skills")
         self.by_employee_id = {u.employee_id: u for u in users.filter(employee_id__in=ids | manager_ids)}
         self.by_email = {
             u.email.lower(): u for u in users.annotate(email_ci=Lower("email")).filter(email_ci__in=emails)
@@ -140,7 +141,7 @@ def _would_change(employee, row, lookups):
     """Whether applying `row` changes anything on `employee` (an unchanged row is harmless)."""
     if employee.employee_id != row["employee_id"]:
         return True
-    if any(getattr(employee, name) != value for name, value in _wanted(row, lookups).items()):
+    if any(_differs(employee, name, value) for name, value in _wanted(row, lookups).items()):
         return True
     if "manager_employee_id" in row:
         current = employee.manager.employee_id if employee.manager_id else None
@@ -186,10 +187,21 @@ def _label(value):
     return value
 
 
+def _current(employee, name):
+    return employee.skill_names if name == "skills" else getattr(employee, name)
+
+
+def _differs(employee, name, value):
+    """Whether `value` changes the employee's `name`; skills compare as sets of normalised keys."""
+    if name == "skills":
+        return {skill_key(s) for s in employee.skill_names} != {skill_key(s) for s in value}
+    return getattr(employee, name) != value
+
+
 def _wanted(row, lookups):
     """The row's values as model fields; keys the row left out are left out (kept as they are)."""
     wanted = {"email": row["email"], "full_name": row["full_name"]}
-    for name in ("title", "job_function", "is_active"):
+    for name in ("title", "job_function", "is_active", "skills"):
         if name in row:
             wanted[name] = row[name]
     if "division" in row:
@@ -288,12 +300,12 @@ def _upsert_one(index, row, lookups):
         created = employee_create(employee_id=employee_id, **wanted)
         changes = {name: [None, _label(value)] for name, value in wanted.items()}
         return RowOutcome(index, created, "created", changes)
-    changed = {name: value for name, value in wanted.items() if getattr(employee, name) != value}
+    changed = {name: value for name, value in wanted.items() if _differs(employee, name, value)}
     if employee.employee_id != employee_id:
         changed["employee_id"] = employee_id
     if not changed:
         return RowOutcome(index, employee, "unchanged")
-    changes = {name: [_label(getattr(employee, name)), _label(value)] for name, value in changed.items()}
+    changes = {name: [_label(_current(employee, name)), _label(value)] for name, value in changed.items()}
     deactivating = changed.get("is_active") is False
     employee_update(employee=employee, **changed)
     return RowOutcome(index, employee, "deactivated" if deactivating else "updated", changes)

@@ -108,6 +108,7 @@ EMPLOYEE_RECORD_EXAMPLE = OpenApiExample(
         "location": "berlin",
         "manager_employee_id": "E100231",
         "is_active": True,
+        "skills": ["SQL", "Forecasting", "Python"],
     },
     request_only=True,
 )

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.serializers import SkillsField
 from config.api import FieldErrorsField, StrictFieldsMixin
 
 from .models import EVENT_TYPES, AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint, webhook_url_validator
@@ -30,6 +31,7 @@ class EmployeeRecordSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text="The manager's employee id (HRIS identifier); null for none.",
     )
     is_active = serializers.BooleanField(required=False, help_text="false deactivates: no sign-in, tokens revoked.")
+    skills = SkillsField(required=False)
 
     def validate_email(self, value):
         return User.objects.normalize_email(value).strip().lower()

@@ -47,7 +47,8 @@ class ConnectionViewSet(NetworkErrorAnswers, mixins.ListModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
-        return selectors.connections_of(self.request.user)
+        # The employee resource lists skills: one prefetch for the page, not one query a person.
+        return selectors.connections_of(self.request.user).prefetch_related("skills")
 
     def destroy(self, request, pk=None):
         other = User.objects.active().filter(pk=pk).first()
@@ -94,7 +95,7 @@ class ConnectionRequestViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ConnectionRequest.objects.none()
-        return selectors.requests_of(self.request.user)
+        return selectors.requests_of(self.request.user).prefetch_related("sender__skills", "recipient__skills")
 
     def create(self, request, *args, **kwargs):
         data = ConnectionRequestCreateSerializer(data=request.data)

@@ -2,9 +2,10 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from ..models import ConnectionRequest, Division, Location, User
+from ..models import ConnectionRequest, Division, EmployeeSkill, Location, User
+from ..services import skill_key
 
 
 def job_function_choices():
@@ -20,9 +21,10 @@ def job_function_choices():
 
 
 class PeopleFilter(django_filters.FilterSet):
-    """Search by name or title; filter by division, location (codes) and job function."""
+    """Search by name, title or skill; filter by skill, division, location (codes) and job function."""
 
-    q = django_filters.CharFilter(method="search", label="Name or title")
+    q = django_filters.CharFilter(method="search", label="Name, title or skill")
+    skill = django_filters.CharFilter(method="with_skill", label="Skill")
     division = django_filters.ModelChoiceFilter(
         queryset=Division.objects.all(), to_field_name="code", empty_label="All divisions"
     )
@@ -35,13 +37,21 @@ class PeopleFilter(django_filters.FilterSet):
 
     class Meta:
         model = User
-        fields = ["q", "division", "location", "job_function"]
+        fields = ["q", "skill", "division", "location", "job_function"]
 
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(full_name__icontains=value) | Q(title__icontains=value))
+        # Skills compare in their normalised form, so "machine  Learning" finds "Machine learning".
+        has_skill = EmployeeSkill.objects.filter(employee=OuterRef("pk"), skill__key__contains=skill_key(value))
+        return queryset.filter(Q(full_name__icontains=value) | Q(title__icontains=value) | Exists(has_skill))
+
+    def with_skill(self, queryset, name, value):
+        key = skill_key(value)
+        if not key:
+            return queryset
+        return queryset.filter(Exists(EmployeeSkill.objects.filter(employee=OuterRef("pk"), skill__key=key)))
 
 
 class ConnectForm(forms.Form):

@@ -24,6 +24,9 @@ MUTUAL_WEIGHT = 1.0
 MUTUAL_CAP = 10
 OTHER_DIVISION_BOOST = 1.5
 OTHER_LOCATION_BOOST = 1.0
+# Each skill in common counts like a mutual connection, up to a cap (everyone lists "Excel").
+SHARED_SKILL_WEIGHT = 1.0
+SHARED_SKILLS_CAP = 5
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Suggestion:
     other_division: bool
     other_location: bool
     score: float
+    shared_skills: tuple = ()
 
     @property
     def user(self):
@@ -58,6 +62,9 @@ class Suggestion:
             parts.append(place)
         if self.mutual_count:
             parts.append(f"{self.mutual_count} mutual connection{'' if self.mutual_count == 1 else 's'}")
+        if self.shared_skills:
+            n = len(self.shared_skills)
+            parts.append(f"{n} skill{'' if n == 1 else 's'} in common: {', '.join(self.shared_skills)}")
         return " · ".join(parts)
 
 
@@ -68,6 +75,7 @@ class _Candidate:
     location_id: int | None
     job_function: str
     mutual: int = 0
+    shared: tuple = ()
 
 
 def _spread(viewer_id, candidate_id):
@@ -81,8 +89,9 @@ def suggestions_for(user, *, limit=10):
 
     Candidates are active employees with the same job function in another division or location,
     and people with mutual connections (through active employees only). They are ranked by
-    SAME_FUNCTION_WEIGHT, the number of mutual connections (capped) and a boost for crossing a
-    division and a location. Excluded: `user`, their connections, pending requests either way,
+    SAME_FUNCTION_WEIGHT, the number of mutual connections (capped), a boost for crossing a
+    division and a location, and SHARED_SKILL_WEIGHT per skill in common (capped; named in the
+    reason: "3 skills in common: forecasting, Python, SQL"). Excluded: `user`, their connections, pending requests either way,
     declines either way, dismissed suggestions ("Not now") and leavers.
 
     The same code serves one employee (pages, API) and a batch (the digest): see
@@ -103,7 +112,8 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     Seven queries for one employee; for a batch, five plus two per distinct job function in it,
     whatever the size of the batch or the company: the exclusions, the mutual-connection pool
     (an aggregate limited per viewer in SQL), a pool of counterparts per function, the mutual
-    counts of those counterparts, and one load of the people finally suggested.
+    counts of those counterparts, and one load of the candidates with their skills (and the
+    viewers' skills), from which skills in common are counted before ranking.
     """
     viewers = [u for u in users if is_employee(u)]
     if not viewers or limit <= 0:
@@ -140,12 +150,18 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
             if pk in candidates[viewer_id]:
                 candidates[viewer_id][pk].mutual = n
 
+    people, skills = _people_with_skills(set(ids).union(*candidates.values()))
+    for pk, person in people.items():
+        person._skill_names = [name for _, name in sorted(skills.get(pk, {}).items())]
     chosen = {}
     for viewer in viewers:
-        scored = [_score(viewer, candidate) for candidate in candidates[viewer.pk].values()]
+        mine = skills.get(viewer.pk, {})
+        scored = []
+        for candidate in candidates[viewer.pk].values():
+            candidate.shared = tuple(name for key, name in sorted(skills.get(candidate.pk, {}).items()) if key in mine)
+            scored.append(_score(viewer, candidate))
         scored.sort(key=lambda item: (-item[0], -item[1].mutual, _spread(viewer.pk, item[1].pk)))
-        chosen[viewer.pk] = scored[:limit]
-    people = User.objects.directory().in_bulk({c.pk for picks in chosen.values() for _, c, _ in picks})
+        chosen[viewer.pk] = [pick for pick in scored if pick[1].pk in people][:limit]
     return {
         viewer.pk: [
             Suggestion(
@@ -155,9 +171,9 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
                 other_division=c.division_id != viewer.division_id,
                 other_location=c.location_id != viewer.location_id,
                 score=score,
+                shared_skills=c.shared,
             )
             for score, c, same_function in chosen[viewer.pk]
-            if c.pk in people
         ]
         for viewer in viewers
     }
@@ -176,8 +192,21 @@ def _score(viewer, candidate):
         + MUTUAL_WEIGHT * min(candidate.mutual, MUTUAL_CAP)
         + (OTHER_DIVISION_BOOST if other_division else 0)
         + (OTHER_LOCATION_BOOST if other_location else 0)
+        + SHARED_SKILL_WEIGHT * min(len(candidate.shared), SHARED_SKILLS_CAP)
     )
     return score, candidate, same_function
+
+
+def _people_with_skills(ids):
+    """({id: employee}, {id: {skill key: name}}) for the active employees among `ids`: one query,
+    a row per skill (the employee repeated), so counting skills in common costs no query of its own."""
+    people, skills = {}, defaultdict(dict)
+    rows = User.objects.directory().filter(pk__in=ids).annotate(skill_key=F("skill_links__skill__key"))
+    for person in rows.annotate(skill_name=F("skill_links__skill__name")).order_by():
+        people.setdefault(person.pk, person)
+        if person.skill_key is not None:
+            skills[person.pk][person.skill_key] = person.skill_name
+    return people, skills
 
 
 def _excluded_for(viewer_ids):

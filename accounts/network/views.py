@@ -7,6 +7,7 @@ on the page the person came from, and someone else's request is a 404.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -70,6 +71,7 @@ def people(request):
         results = filterset.qs
     page = page_of(request, results, PEOPLE_PER_PAGE, paginator_class=CappedPaginator)
     rows = list(page)
+    prefetch_related_objects(rows, "skills")
     found = selectors.relationships(request.user, rows)
     return render(
         request,
@@ -101,6 +103,7 @@ def profile(request, pk):
             "mutual": list(mutual[:MUTUALS_SHOWN]),
             "mutual_count": mutual.count() if not is_self else 0,
             "manager": manager,
+            "skills": list(person.skills.all()),
             "connect_form": ConnectForm(),
         },
     )

@@ -93,6 +93,7 @@ def test_the_integration_endpoints_are_documented(schema):
         "location",
         "manager_employee_id",
         "is_active",
+        "skills",  # issue 18: the HRIS may push skills
     }
 
 
