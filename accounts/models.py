@@ -354,6 +354,8 @@ class Connection(models.Model):
     from_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="connections_out")
     to_user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="connections_in")
     created_at = models.DateTimeField(default=timezone.now)
+    # The event where the two met, carried over from the request that made the connection.
+    met_at = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = ConnectionQuerySet.as_manager()
 
@@ -381,6 +383,8 @@ class ConnectionRequest(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Sent from an event both people attended ("Met at …"); kept on the connection when accepted.
+    met_at = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]

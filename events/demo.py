@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import Connection, Location
+from accounts.models import Connection, ConnectionRequest, Location
 
 from .models import Attendance, Event
 
@@ -155,4 +155,43 @@ def seed_events(rng, company, stdout):
         for pk in people
     ]
     Attendance.objects.bulk_create(rows, batch_size=BATCH)
-    stdout.write(f"Events: {len(events)}, with {len(rows)} attendances.")
+    traces = _seed_meetings(rng, company, events[0], attendees[0], events[1], attendees[1])
+    stdout.write(f"Events: {len(events)}, with {len(rows)} attendances and {traces} meetings on record.")
+
+
+def _seed_meetings(rng, company, training, at_training, meetup, at_meetup):
+    """Meetings that left a trace (`met_at`): a few connections made across divisions after the
+    past meetup (the HR table's first row), and one pending request to Daniel from someone he met
+    at the training, "We met at …" (the others there stay for his suggestions)."""
+    daniel = company.personas["daniel.okafor"]
+    linked = set(Connection.objects.filter(from_user_id__in=at_meetup).values_list("from_user_id", "to_user_id"))
+    pairs = [
+        (a, b)
+        for i, a in enumerate(at_meetup)
+        for b in at_meetup[i + 1 :]
+        if (a, b) not in linked and company.division_of.get(a) != company.division_of.get(b)
+    ]
+    when = meetup.ends_at + timedelta(days=2)
+    made = rng.sample(pairs, min(4, len(pairs)))
+    Connection.objects.bulk_create(
+        [
+            Connection(from_user_id=x, to_user_id=y, met_at=meetup, created_at=when)
+            for a, b in made
+            for x, y in ((a, b), (b, a))
+        ],
+        ignore_conflicts=True,
+    )
+    asked = set(
+        ConnectionRequest.objects.filter(sender_id=daniel, status="pending").values_list("recipient_id", flat=True)
+    ) | set(ConnectionRequest.objects.filter(recipient_id=daniel, status="pending").values_list("sender_id", flat=True))
+    skip = {daniel, company.personas["priya.natarajan"], *asked}
+    sender = next((pk for pk in at_training if pk not in skip), None)
+    if sender is not None:
+        ConnectionRequest.objects.create(
+            sender_id=sender,
+            recipient_id=daniel,
+            met_at=training,
+            message=f"We met at {training.title}",
+            created_at=training.ends_at + timedelta(days=1),
+        )
+    return len(made) + (sender is not None)

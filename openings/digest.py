@@ -2,8 +2,9 @@
 
 Content (SPEC.md, "Weekly digest"): the open openings the recipient may see, did not post and that
 opened in the last 7 days, ranked direct connections first, then second degree, then newest, at
-most ten; their pending connection requests; their referrals whose status changed that week; three
-suggested counterparts. Nothing new (no opening, request or referral change): no email.
+most ten; their pending connection requests; their referrals whose status changed that week; up to
+three people from events they attended ("From events you attended", issue 18); three suggested
+counterparts. Nothing new (no opening, request or referral change): no email.
 
 Which openings a recipient may see comes from `visibility.ranked_among`, the batched form of the
 one rule, never from a rule restated here.
@@ -83,6 +84,8 @@ class Digest:
     requests: list = field(default_factory=list)
     referral_updates: list = field(default_factory=list)
     suggestions: list = field(default_factory=list)
+    # Fellow attendees of events the recipient attended, not yet connected: "From events you attended".
+    met_at_events: list = field(default_factory=list)
 
     @property
     def total_openings(self):
@@ -154,7 +157,8 @@ def build_digests(users, *, week, as_of=None):
                 more=sight.total - len(sight.best),
                 requests=requests.get(user.pk, []),
                 referral_updates=updates.get(user.pk, []),
-                suggestions=suggestions.get(user.pk, []),
+                suggestions=[s for s in suggestions.get(user.pk, []) if s.event is None],
+                met_at_events=[s for s in suggestions.get(user.pk, []) if s.event is not None],
             )
         )
     return digests
@@ -170,6 +174,8 @@ def _referral_updates(user_ids, as_of):
 
 
 def _suggestions(users):
+    """Up to SUGGESTIONS fellow attendees (with `event`) and SUGGESTIONS counterparts per recipient,
+    in the queries of one `suggestions_for_many` batch."""
     from accounts.network.suggestions import suggestions_for_many
 
     return suggestions_for_many(users, limit=SUGGESTIONS, counterparts_only=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -22,6 +22,35 @@ from .models import Referral
 from .selectors import referrals_visible_to, viewer_sees_all_referrals
 
 STALE_AFTER = timedelta(days=30)
+# Connections an event made: those that name it (`met_at`), made within this long after its end.
+EVENT_EFFECT_WINDOW = timedelta(days=30)
+EVENTS_SHOWN = 10
+
+
+def events_by_cross_connections(*, limit=EVENTS_SHOWN):
+    """Events by the connections they created across divisions and locations: the rows of the
+    table on /hr/, most first, as dicts {met_at_id, met_at__title, met_at__starts_at, n}.
+
+    A connection counts for an event when it names the event (`met_at`: the request was sent from
+    the event, so the meeting is on record rather than guessed from co-attendance), it was made
+    from the event's start until 30 days after its end, and its two people differ in division or
+    in location. Each pair counts once; a leaver's connections do not count. One query.
+    """
+    return list(
+        Connection.objects.active()
+        .filter(
+            met_at__isnull=False,
+            from_user_id__lt=F("to_user_id"),
+            created_at__gte=F("met_at__starts_at"),
+            created_at__lte=F("met_at__ends_at") + EVENT_EFFECT_WINDOW,
+        )
+        .filter(
+            ~Q(from_user__division_id=F("to_user__division_id")) | ~Q(from_user__location_id=F("to_user__location_id"))
+        )
+        .values("met_at_id", "met_at__title", "met_at__starts_at")
+        .annotate(n=Count("id"))
+        .order_by("-n", "-met_at__starts_at", "met_at_id")[:limit]
+    )
 
 
 def hr_overview(user, *, now=None):
@@ -68,6 +97,7 @@ def hr_overview(user, *, now=None):
         "by_division": by_division,
         "digest_week": week,
         "digest": digest,
+        "events_by_connections": events_by_cross_connections(),
     }
 
 

@@ -19,9 +19,13 @@ from config.api import error_response
 
 from ..api import IsEmployee
 from ..models import ConnectionRequest, User
-from ..serializers import EmployeeSerializer
 from . import schema, selectors, services, suggestions
-from .serializers import ConnectionRequestCreateSerializer, ConnectionRequestSerializer, SuggestionSerializer
+from .serializers import (
+    ConnectionRequestCreateSerializer,
+    ConnectionRequestSerializer,
+    ConnectionSerializer,
+    SuggestionSerializer,
+)
 
 
 class NetworkErrorAnswers:
@@ -41,14 +45,14 @@ class NetworkErrorAnswers:
 class ConnectionViewSet(NetworkErrorAnswers, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's accepted connections."""
 
-    serializer_class = EmployeeSerializer
+    serializer_class = ConnectionSerializer
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
         # The employee resource lists skills: one prefetch for the page, not one query a person.
-        return selectors.connections_of(self.request.user).prefetch_related("skills")
+        return selectors.connections_of(self.request.user, with_met_at=True).prefetch_related("skills")
 
     def destroy(self, request, pk=None):
         other = User.objects.active().filter(pk=pk).first()
@@ -101,7 +105,10 @@ class ConnectionRequestViewSet(
         data = ConnectionRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         request_obj = services.connection_request_send(
-            sender=request.user, recipient=data.validated_data["to"], message=data.validated_data["message"]
+            sender=request.user,
+            recipient=data.validated_data["to"],
+            message=data.validated_data["message"],
+            met_at=data.validated_data["met_at"],
         )
         created = request_obj.status == ConnectionRequest.Status.PENDING
         return self._answer(request_obj, status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -62,3 +62,22 @@ class ConnectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Where you met, or why you would like to connect"}),
         help_text="Up to 300 characters. They see it with your request.",
     )
+    # The event page's Connect (or a profile opened from it) names the event where the two met;
+    # the service checks that both attended.
+    met_at = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_met_at(self):
+        from events.models import Event
+
+        pk = self.cleaned_data.get("met_at")
+        if pk is None:
+            return None
+        event = Event.objects.filter(pk=pk).first()
+        if event is None:
+            raise forms.ValidationError("That event does not exist.")
+        return event
+
+
+def met_at_note(event):
+    """The note a request from an event starts with."""
+    return f"We met at {event.title}"

@@ -8,8 +8,12 @@ from rest_framework import status
 
 from config.api import ERROR_RESPONSES, ErrorSerializer
 
-from ..serializers import EmployeeSerializer
-from .serializers import ConnectionRequestCreateSerializer, ConnectionRequestSerializer, SuggestionListSerializer
+from .serializers import (
+    ConnectionRequestCreateSerializer,
+    ConnectionRequestSerializer,
+    ConnectionSerializer,
+    SuggestionListSerializer,
+)
 
 NETWORK_ERRORS = {
     **ERROR_RESPONSES,
@@ -25,8 +29,11 @@ NETWORK_ERRORS = {
 connection_viewset = extend_schema_view(
     list=extend_schema(
         summary="The caller's connections",
-        description="Accepted connections of the caller, as employees. Leavers are left out.",
-        responses={200: EmployeeSerializer(many=True), **ERROR_RESPONSES},
+        description=(
+            "Accepted connections of the caller, as employees, each with `met_at` (the event where you met, "
+            "or null). Leavers are left out."
+        ),
+        responses={200: ConnectionSerializer(many=True), **ERROR_RESPONSES},
     ),
     destroy=extend_schema(
         summary="Remove a connection",
@@ -61,11 +68,16 @@ connection_request_viewset = extend_schema_view(
         description=(
             "201 with the new pending request. If that person already asked you, their request is accepted "
             "instead: 200 with it, status `accepted`. Refused: yourself, an existing connection, a pending "
-            "request either way (409), a recent decline (409, cooldown), past the daily limit (429)."
+            "request either way (409), a recent decline (409, cooldown), past the daily limit (429). `met_at` "
+            "(an event id) says where you met: 400 unless you both attended it."
         ),
         request=ConnectionRequestCreateSerializer,
         examples=[
-            OpenApiExample("A request", value={"to": 42, "message": "We met at the Lisbon offsite."}, request_only=True)
+            OpenApiExample(
+                "A request",
+                value={"to": 42, "message": "We met at the Lisbon offsite.", "met_at": 7},
+                request_only=True,
+            )
         ],
         responses={
             201: ConnectionRequestSerializer,

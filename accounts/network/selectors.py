@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
 from ..roles import is_employee
@@ -29,11 +29,20 @@ if TYPE_CHECKING:
 PENDING = ConnectionRequest.Status.PENDING
 
 
-def connections_of(user: Viewer) -> QuerySet[User]:
-    """`user`'s connections, as active employees; nobody's for a leaver or a service token."""
+def connections_of(user: Viewer, *, with_met_at: bool = False) -> QuerySet[User]:
+    """`user`'s connections, as active employees; nobody's for a leaver or a service token.
+
+    `with_met_at` annotates each with `met_at_id` and `met_at_title`: the event where the two met
+    (subqueries in the same query, so a page stays one query)."""
     if not is_employee(user):
         return User.objects.none()
-    return User.objects.directory().filter(pk__in=Connection.objects.direct_ids(user.pk))
+    people = User.objects.directory().filter(pk__in=Connection.objects.direct_ids(user.pk))
+    if with_met_at:
+        link = Connection.objects.filter(from_user_id=user.pk, to_user_id=OuterRef("pk"))
+        people = people.annotate(
+            met_at_id=Subquery(link.values("met_at_id")[:1]), met_at_title=Subquery(link.values("met_at__title")[:1])
+        )
+    return people
 
 
 def are_connected(a: User | None, b: User | None) -> bool:
@@ -83,11 +92,31 @@ def degree(viewer: Viewer, other: User | None) -> int | None:
     return degrees(viewer, [other.pk]).get(other.pk)
 
 
+def met_at_between(viewer: Viewer, other: User):
+    """The event where `viewer` and `other` met, as their connection or pending request between
+    them records it, or None. Only the two people ever ask about their own pair, so "Met at …"
+    shows to both of them and to nobody else. One query."""
+    if not is_employee(viewer) or other is None or other.pk == viewer.pk:
+        return None
+    from events.models import Event
+
+    pair = Q(from_user_id=viewer.pk, to_user_id=other.pk)
+    asked = Q(sender_id=viewer.pk, recipient_id=other.pk) | Q(sender_id=other.pk, recipient_id=viewer.pk)
+    return (
+        Event.objects.filter(
+            Q(pk__in=Connection.objects.active().filter(pair).values("met_at_id"))
+            | Q(pk__in=ConnectionRequest.objects.filter(asked, status=PENDING).values("met_at_id"))
+        )
+        .order_by("-starts_at")
+        .first()
+    )
+
+
 def incoming_requests(user: User) -> QuerySet[ConnectionRequest]:
     """Pending requests to `user` from active employees, newest first."""
     return (
         ConnectionRequest.objects.filter(recipient_id=user.pk, status=PENDING, sender__is_active=True)
-        .select_related("sender__division", "sender__location")
+        .select_related("sender__division", "sender__location", "met_at")
         .order_by("-created_at", "-id")
     )
 
@@ -96,7 +125,7 @@ def outgoing_requests(user: User) -> QuerySet[ConnectionRequest]:
     """Pending requests from `user` to active employees, newest first."""
     return (
         ConnectionRequest.objects.filter(sender_id=user.pk, status=PENDING, recipient__is_active=True)
-        .select_related("recipient__division", "recipient__location")
+        .select_related("recipient__division", "recipient__location", "met_at")
         .order_by("-created_at", "-id")
     )
 
@@ -107,7 +136,7 @@ def requests_of(user: Viewer) -> QuerySet[ConnectionRequest]:
         return ConnectionRequest.objects.none()
     return ConnectionRequest.objects.filter(
         Q(sender_id=user.pk, recipient__is_active=True) | Q(recipient_id=user.pk, sender__is_active=True)
-    ).select_related("sender__division", "sender__location", "recipient__division", "recipient__location")
+    ).select_related("sender__division", "sender__location", "recipient__division", "recipient__location", "met_at")
 
 
 @dataclass

@@ -10,6 +10,8 @@ their rules. The rules (issue 4, SPEC.md):
   A request to someone who already asked you accepts theirs.
 - Only the recipient accepts or declines, only the sender withdraws; to anyone else the request
   does not exist (404).
+- A request may name the event where the two met (`met_at`) only if both attended it and the
+  sender may see its attendee list (the events' one rule); accepting keeps it on the connection.
 - After a decline the sender may ask the same person again only after
   `CONNECTION_REQUEST_COOLDOWN_DAYS` (default 21); nobody sends more than
   `CONNECTION_REQUESTS_PER_DAY` requests in 24 hours.
@@ -79,20 +81,33 @@ def _pending_between(a_id, b_id):
     )
 
 
-def _connect(a_id, b_id, now):
+def _connect(a_id, b_id, now, met_at_id=None):
     # Both rows of a pair, together; ignore_conflicts keeps a half-existing pair (from an import,
     # say) from failing the acceptance.
     Connection.objects.bulk_create(
         [
-            Connection(from_user_id=a_id, to_user_id=b_id, created_at=now),
-            Connection(from_user_id=b_id, to_user_id=a_id, created_at=now),
+            Connection(from_user_id=a_id, to_user_id=b_id, created_at=now, met_at_id=met_at_id),
+            Connection(from_user_id=b_id, to_user_id=a_id, created_at=now, met_at_id=met_at_id),
         ],
         ignore_conflicts=True,
     )
 
 
-def connection_request_send(*, sender, recipient, message=""):
+def check_met_at(sender, recipient, event):
+    """Refuse (NetworkError on `met_at`) an event the two did not both attend, or whose attendee
+    list the sender may not see: "where we met" must be true and must reveal nothing new."""
+    from events.models import Attendance
+    from events.selectors import may_see_attendance
+
+    both = Attendance.objects.filter(event_id=event.pk, employee_id__in=[sender.pk, recipient.pk]).count() == 2
+    if not (both and may_see_attendance(sender, event)):
+        raise NetworkError(f"You and {recipient} did not both attend {event.title}.", field="met_at")
+
+
+def connection_request_send(*, sender, recipient, message="", met_at=None):
     """`sender` asks `recipient` to connect; returns the request.
+
+    `met_at`, an event, says where they met: see check_met_at.
 
     Refused (NetworkError) for yourself, an existing connection, a duplicate pending request, a
     recent decline (cooldown) and past the daily limit; a leaver or unknown person is NetworkNotFound.
@@ -113,6 +128,8 @@ def connection_request_send(*, sender, recipient, message=""):
         raise NetworkError(TEXT_CONTROLS_MESSAGE, field="message")
     if are_connected(sender, recipient):
         raise NetworkError(f"You are already connected with {recipient}.", field="to", code="conflict", status_code=409)
+    if met_at is not None:
+        check_met_at(sender, recipient, met_at)
     try:
         with transaction.atomic():
             # Lock the sender's row so that two requests from one person count against the daily
@@ -122,10 +139,12 @@ def connection_request_send(*, sender, recipient, message=""):
             list(User.objects.select_for_update(no_key=True).filter(pk=sender.pk).values_list("pk", flat=True))
             existing = _pending_between(sender.pk, recipient.pk).first()
             if existing is not None:
-                return _answer_existing(existing, sender, recipient)
+                return _answer_existing(existing, sender, recipient, met_at)
             _check_cooldown(sender, recipient)
             _check_daily_limit(sender)
-            request_obj = ConnectionRequest.objects.create(sender=sender, recipient=recipient, message=message)
+            request_obj = ConnectionRequest.objects.create(
+                sender=sender, recipient=recipient, message=message, met_at=met_at
+            )
             email_queue("connection_request", request_obj.pk)
             return request_obj
     except IntegrityError:
@@ -136,14 +155,18 @@ def connection_request_send(*, sender, recipient, message=""):
                 "Someone else changed this just now. Please try again.", code="conflict", status_code=409
             ) from None
         with transaction.atomic():
-            return _answer_existing(existing, sender, recipient)
+            return _answer_existing(existing, sender, recipient, met_at)
 
 
-def _answer_existing(existing, sender, recipient):
+def _answer_existing(existing, sender, recipient, met_at=None):
     if existing.sender_id == recipient.pk:
         # They asked first: asking back means yes. Their request's email, if still unsent, would
         # only announce what is already settled.
         _respond(existing, sender, party="recipient", verb="accept")
+        if met_at is not None and existing.met_at_id is None:
+            # Where they met, said by the second asker, is kept like the first asker's would be.
+            ConnectionRequest.objects.filter(pk=existing.pk).update(met_at=met_at)
+            existing.met_at = met_at
         _accept(existing)
         email_cancel("connection_request", existing.pk)
         return existing
@@ -216,7 +239,7 @@ def _accept(request_obj):
     )
     request_obj.status = ConnectionRequest.Status.ACCEPTED
     request_obj.responded_at = now
-    _connect(request_obj.sender_id, request_obj.recipient_id, now)
+    _connect(request_obj.sender_id, request_obj.recipient_id, now, request_obj.met_at_id)
     email_queue("connection_accepted", request_obj.pk)
 
 

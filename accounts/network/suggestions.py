@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
 from ..roles import is_employee
@@ -28,6 +30,25 @@ OTHER_LOCATION_BOOST = 1.0
 SHARED_SKILL_WEIGHT = 1.0
 SHARED_SKILLS_CAP = 5
 
+# Someone met at an event comes before every other reason: the meeting is fresh and real.
+MET_AT_EVENT_WEIGHT = 100.0
+
+
+@dataclass
+class MetAt:
+    """The event where a suggested person and the viewer both were (the latest one)."""
+
+    pk: int
+    title: str
+    location_name: str | None
+    starts_at: object
+
+    @property
+    def label(self):
+        """ "Leadership Training, Berlin, 12 November": title, place (or "online") and date."""
+        day = date_format(timezone.localtime(self.starts_at), "j F")
+        return f"{self.title}, {self.location_name or 'online'}, {day}"
+
 
 @dataclass
 class Suggestion:
@@ -38,6 +59,7 @@ class Suggestion:
     other_location: bool
     score: float
     shared_skills: tuple = ()
+    event: MetAt | None = None
 
     @property
     def user(self):
@@ -55,7 +77,7 @@ class Suggestion:
             )
             if part
         )
-        parts = []
+        parts = [f"Both at {self.event.label}"] if self.event else []
         if self.same_function:
             parts.append(f"Same function, {place}" if place else "Same function")
         elif (self.other_division or self.other_location) and place:
@@ -76,6 +98,7 @@ class _Candidate:
     job_function: str
     mutual: int = 0
     shared: tuple = ()
+    event: MetAt | None = None
 
 
 def _spread(viewer_id, candidate_id):
@@ -87,7 +110,8 @@ def _spread(viewer_id, candidate_id):
 def suggestions_for(user, *, limit=10):
     """Counterparts `user` might connect with, best first, each with its reason.
 
-    Candidates are active employees with the same job function in another division or location,
+    Candidates are fellow attendees of events `user` attended (ranked first, with the reason "Both
+    at <event>"), active employees with the same job function in another division or location,
     and people with mutual connections (through active employees only). They are ranked by
     SAME_FUNCTION_WEIGHT, the number of mutual connections (capped), a boost for crossing a
     division and a location, and SHARED_SKILL_WEIGHT per skill in common (capped; named in the
@@ -107,13 +131,15 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
 
     With `counterparts_only`, only people with the same job function in another division or
     location are suggested, ranked without mutual connections: what the weekly digest shows
-    ("suggested counterparts"), without ranking every friend-of-a-friend path of the batch.
+    ("suggested counterparts"), without ranking every friend-of-a-friend path of the batch; the
+    fellow attendees then come separately, up to `limit` of them before the counterparts (the
+    digest's "From events you attended").
 
-    Seven queries for one employee; for a batch, five plus two per distinct job function in it,
-    whatever the size of the batch or the company: the exclusions, the mutual-connection pool
-    (an aggregate limited per viewer in SQL), a pool of counterparts per function, the mutual
-    counts of those counterparts, and one load of the candidates with their skills (and the
-    viewers' skills), from which skills in common are counted before ranking.
+    Eight queries for one employee; for a batch, six plus two per distinct job function in it,
+    whatever the size of the batch or the company: the exclusions, the fellow-attendee pool, the
+    mutual-connection pool (an aggregate limited per viewer in SQL), a pool of counterparts per
+    function, the mutual counts of those counterparts, and one load of the candidates with their
+    skills (and the viewers' skills), from which skills in common are counted before ranking.
     """
     viewers = [u for u in users if is_employee(u)]
     if not viewers or limit <= 0:
@@ -126,6 +152,13 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     mutual_rows = () if counterparts_only else _mutual_pool(ids, pool, excluded)
     for viewer_id, pk, division_id, location_id, job_function, n in mutual_rows:
         candidates[viewer_id][pk] = _Candidate(pk, division_id, location_id, job_function, n)
+    met = _met_at_pool(ids, pool, excluded)
+    if not counterparts_only:
+        for viewer_id, candidate in met:
+            known = candidates[viewer_id].get(candidate.pk)
+            if known is not None:
+                candidate.mutual = known.mutual
+            candidates[viewer_id][candidate.pk] = candidate
 
     # The digest's three picks need no deep pool: a fixed one keeps its cost per recipient the same
     # in a company of a thousand and of a hundred thousand.
@@ -150,7 +183,7 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
             if pk in candidates[viewer_id]:
                 candidates[viewer_id][pk].mutual = n
 
-    people, skills = _people_with_skills(set(ids).union(*candidates.values()))
+    people, skills = _people_with_skills(set(ids).union(*candidates.values(), (c.pk for _, c in met)))
     for pk, person in people.items():
         person._skill_names = [name for _, name in sorted(skills.get(pk, {}).items())]
     chosen = {}
@@ -162,6 +195,8 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
             scored.append(_score(viewer, candidate))
         scored.sort(key=lambda item: (-item[0], -item[1].mutual, _spread(viewer.pk, item[1].pk)))
         chosen[viewer.pk] = [pick for pick in scored if pick[1].pk in people][:limit]
+    if counterparts_only:
+        _put_met_first(chosen, [(v, c) for v, c in met if c.pk in people], limit)
     return {
         viewer.pk: [
             Suggestion(
@@ -172,11 +207,24 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
                 other_location=c.location_id != viewer.location_id,
                 score=score,
                 shared_skills=c.shared,
+                event=c.event,
             )
             for score, c, same_function in chosen[viewer.pk]
         ]
         for viewer in viewers
     }
+
+
+def _put_met_first(chosen, met, limit):
+    """The digest's form: up to `limit` fellow attendees (latest event first) before the
+    counterparts, each person once (a counterpart who was also at the event counts as met there)."""
+    firsts = defaultdict(list)
+    for viewer_id, candidate in met:
+        if len(firsts[viewer_id]) < limit:
+            firsts[viewer_id].append((MET_AT_EVENT_WEIGHT, candidate, False))
+    for viewer_id, picks in firsts.items():
+        met_ids = {c.pk for _, c, _ in picks}
+        chosen[viewer_id] = picks + [pick for pick in chosen[viewer_id] if pick[1].pk not in met_ids]
 
 
 def _score(viewer, candidate):
@@ -193,6 +241,7 @@ def _score(viewer, candidate):
         + (OTHER_DIVISION_BOOST if other_division else 0)
         + (OTHER_LOCATION_BOOST if other_location else 0)
         + SHARED_SKILL_WEIGHT * min(len(candidate.shared), SHARED_SKILLS_CAP)
+        + (MET_AT_EVENT_WEIGHT if candidate.event else 0)
     )
     return score, candidate, same_function
 
@@ -235,6 +284,60 @@ def _excluded_for(viewer_ids):
     for viewer_id, other_id in rows:
         excluded[viewer_id].add(other_id)
     return excluded
+
+
+def _met_at_pool(viewer_ids, pool, excluded):
+    """[(viewer, candidate with `event`)]: active fellow attendees of events each viewer attended
+    that have begun, the latest event first, at most `pool` per viewer, `excluded` left out. One
+    query.
+
+    An attendee sees the attendee list of an event they attended (the events' rule,
+    `events.selectors.events_with_attendance_visible_to`), so naming a fellow attendee tells the
+    viewer nothing they may not see; the join through the viewer's own attendance is that rule's
+    attendee clause, and only it applies here: organisers and HR meet nobody by reading a list.
+    """
+    from events.models import Attendance
+
+    widen = max((len(ids) for ids in excluded.values()), default=0)
+    rows = (
+        Attendance.objects.filter(
+            event__attendances__employee_id__in=viewer_ids,
+            event__starts_at__lte=timezone.now(),
+            employee__is_active=True,
+        )
+        .annotate(viewer=F("event__attendances__employee_id"))
+        .exclude(employee_id=F("viewer"))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("viewer"),
+                order_by=[F("event__starts_at").desc(), F("event_id").desc(), F("employee_id").asc()],
+            )
+        )
+        .filter(rank__lte=pool + widen)
+        .values_list(
+            "viewer",
+            "employee_id",
+            "employee__division_id",
+            "employee__location_id",
+            "employee__job_function",
+            "event_id",
+            "event__title",
+            "event__location__name",
+            "event__starts_at",
+            "rank",
+        )
+    )
+    found, seen = [], set()
+    for viewer_id, pk, division_id, location_id, function, event_id, title, place, starts_at, _rank in sorted(
+        rows, key=lambda row: (row[0], row[-1])
+    ):
+        if pk in excluded[viewer_id] or (viewer_id, pk) in seen:
+            continue
+        seen.add((viewer_id, pk))
+        event = MetAt(event_id, title, place, starts_at)
+        found.append((viewer_id, _Candidate(pk, division_id, location_id, function, event=event)))
+    return found
 
 
 def _second_degree_links(viewer_ids):

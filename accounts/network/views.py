@@ -19,7 +19,7 @@ from config.http import flash_errors, page_of, querystring_without_page, redirec
 from ..models import ConnectionRequest, User
 from ..roles import is_employee
 from . import selectors, services, suggestions
-from .forms import ConnectForm, PeopleFilter
+from .forms import ConnectForm, PeopleFilter, met_at_note
 
 CONNECTIONS_PER_PAGE = 30
 PEOPLE_PER_PAGE = 24
@@ -104,9 +104,25 @@ def profile(request, pk):
             "mutual_count": mutual.count() if not is_self else 0,
             "manager": manager,
             "skills": list(person.skills.all()),
-            "connect_form": ConnectForm(),
+            "connect_form": _connect_form(request, person),
+            "met_at": None if is_self else selectors.met_at_between(request.user, person),
         },
     )
+
+
+def _connect_form(request, person):
+    """The Connect form; opened from an event (`?met_at=<id>`) both attended, it names the event
+    and starts the note with "We met at …". Any other event id is ignored here (the service
+    would refuse it on send)."""
+    from events.models import Attendance, Event
+
+    pk = request.GET.get("met_at", "")
+    if pk.isdigit() and is_employee(request.user):
+        event = Event.objects.filter(pk=pk).first()
+        both = Attendance.objects.filter(event_id=pk, employee_id__in=[request.user.pk, person.pk]).count() == 2
+        if event is not None and both:
+            return ConnectForm(initial={"met_at": event.pk, "message": met_at_note(event)})
+    return ConnectForm()
 
 
 # --- POST actions ------------------------------------------------------------------------------
@@ -142,7 +158,10 @@ def connect(request, pk):
     _run(
         request,
         lambda: services.connection_request_send(
-            sender=request.user, recipient=other, message=form.cleaned_data["message"]
+            sender=request.user,
+            recipient=other,
+            message=form.cleaned_data["message"],
+            met_at=form.cleaned_data["met_at"],
         ),
         said,
     )

@@ -35,3 +35,16 @@ def test_a_large_company_gets_about_one_event_per_50_employees(db):
     assert 38 <= events <= 42
     average = Attendance.objects.count() / events
     assert 20 <= average <= 40
+
+
+def test_seed_demo_leaves_traces_of_meetings(db):
+    from accounts.models import ConnectionRequest
+    from referrals.hr import events_by_cross_connections
+
+    call_command("seed_demo", "--employees", "300", stdout=StringIO())
+    daniel = User.objects.get(email="daniel.okafor@example.com")
+    training = Event.objects.get(external_id="LMS-DEMO-LEAD-1")
+    pending = ConnectionRequest.objects.get(recipient=daniel, met_at=training, status="pending")
+    assert pending.message == f"We met at {training.title}"
+    assert Connection.objects.filter(met_at__isnull=False).count() >= 4
+    assert events_by_cross_connections()[0]["n"] >= 1
