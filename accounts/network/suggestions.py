@@ -12,7 +12,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from ..models import Connection, ConnectionRequest, SuggestionDismissal, User
+from ..models import Connection, ConnectionRequest, EmployeeSkill, SuggestionDismissal, User
 from ..roles import is_employee
 from .selectors import PENDING
 
@@ -135,11 +135,12 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     fellow attendees then come separately, up to `limit` of them before the counterparts (the
     digest's "From events you attended").
 
-    Eight queries for one employee; for a batch, six plus two per distinct job function in it,
+    Nine queries for one employee; for a batch, seven plus two per distinct job function in it,
     whatever the size of the batch or the company: the exclusions, the fellow-attendee pool, the
     mutual-connection pool (an aggregate limited per viewer in SQL), a pool of counterparts per
-    function, the mutual counts of those counterparts, and one load of the candidates with their
-    skills (and the viewers' skills), from which skills in common are counted before ranking.
+    function, the mutual counts of those counterparts, the skills of the candidates and viewers
+    (links only, from which skills in common are counted before ranking), and one load of the
+    people finally suggested.
     """
     viewers = [u for u in users if is_employee(u)]
     if not viewers or limit <= 0:
@@ -183,9 +184,7 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
             if pk in candidates[viewer_id]:
                 candidates[viewer_id][pk].mutual = n
 
-    people, skills = _people_with_skills(set(ids).union(*candidates.values(), (c.pk for _, c in met)))
-    for pk, person in people.items():
-        person._skill_names = [name for _, name in sorted(skills.get(pk, {}).items())]
+    skills = _skills_of(set(ids).union(*candidates.values(), (c.pk for _, c in met)))
     chosen = {}
     for viewer in viewers:
         mine = skills.get(viewer.pk, {})
@@ -194,9 +193,13 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
             candidate.shared = tuple(name for key, name in sorted(skills.get(candidate.pk, {}).items()) if key in mine)
             scored.append(_score(viewer, candidate))
         scored.sort(key=lambda item: (-item[0], -item[1].mutual, _spread(viewer.pk, item[1].pk)))
-        chosen[viewer.pk] = [pick for pick in scored if pick[1].pk in people][:limit]
+        chosen[viewer.pk] = scored[:limit]
     if counterparts_only:
-        _put_met_first(chosen, [(v, c) for v, c in met if c.pk in people], limit)
+        _put_met_first(chosen, met, limit)
+    # Only the people finally shown are loaded whole: the pools hold hundreds of candidates each.
+    people = User.objects.directory().in_bulk({c.pk for picks in chosen.values() for _, c, _ in picks})
+    for pk, person in people.items():
+        person._skill_names = [name for _, name in sorted(skills.get(pk, {}).items())]
     return {
         viewer.pk: [
             Suggestion(
@@ -210,6 +213,7 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
                 event=c.event,
             )
             for score, c, same_function in chosen[viewer.pk]
+            if c.pk in people
         ]
         for viewer in viewers
     }
@@ -246,16 +250,14 @@ def _score(viewer, candidate):
     return score, candidate, same_function
 
 
-def _people_with_skills(ids):
-    """({id: employee}, {id: {skill key: name}}) for the active employees among `ids`: one query,
-    a row per skill (the employee repeated), so counting skills in common costs no query of its own."""
-    people, skills = {}, defaultdict(dict)
-    rows = User.objects.directory().filter(pk__in=ids).annotate(skill_key=F("skill_links__skill__key"))
-    for person in rows.annotate(skill_name=F("skill_links__skill__name")).order_by():
-        people.setdefault(person.pk, person)
-        if person.skill_key is not None:
-            skills[person.pk][person.skill_key] = person.skill_name
-    return people, skills
+def _skills_of(ids):
+    """{employee id: {skill key: name}} for `ids`, read from the skill links alone (no employee rows):
+    one query, so counting skills in common costs the same for a pool of ten or of four hundred."""
+    skills = defaultdict(dict)
+    rows = EmployeeSkill.objects.filter(employee_id__in=ids).values_list("employee_id", "skill__key", "skill__name")
+    for pk, key, name in rows.order_by():
+        skills[pk][key] = name
+    return skills
 
 
 def _excluded_for(viewer_ids):

@@ -79,19 +79,20 @@ def test_query_count_is_constant_when_data_grows_tenfold(measure, django_assert_
     assert large <= MAX_QUERIES[name]
 
 
-def test_suggestions_run_at_most_eight_queries(poster, django_assert_max_num_queries):
-    # Eight since issue 18: the fellow-attendee pool ("Both at <event>") is one query per batch.
+def test_suggestions_run_at_most_nine_queries(poster, django_assert_max_num_queries):
+    # Nine since issue 18: the fellow-attendee pool ("Both at <event>") and the candidates' skills
+    # (skills in common) are one query each per batch.
     grown = Network(poster)
     grown.grow_to(30)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         suggestions = network.suggestions_for(poster, limit=10)
     assert len(suggestions) == 10
 
 
 @pytest.mark.parametrize("size", [5, 50])
 def test_suggestions_for_a_batch_cost_the_same_for_5_or_50_people(db, django_assert_num_queries, size):
-    """The digest asks for a whole batch at once: six queries plus two per job function (the sixth,
-    since issue 18, is the fellow-attendee pool)."""
+    """The digest asks for a whole batch at once: seven queries plus two per job function (since
+    issue 18, the fellow-attendee pool and the candidates' skills are one query each)."""
     hub = UserFactory()
     people = []
     for i in range(size):
@@ -99,7 +100,7 @@ def test_suggestions_for_a_batch_cost_the_same_for_5_or_50_people(db, django_ass
         connect(hub, person)
         people.append(person)
     UserFactory.create_batch(3, job_function="Design")
-    with django_assert_num_queries(6 + 2 * 2):
+    with django_assert_num_queries(7 + 2 * 2):
         found = network.suggestions_for_many(people, limit=3)
     assert all(len(found[p.pk]) == 3 for p in people)
 

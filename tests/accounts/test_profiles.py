@@ -286,11 +286,12 @@ def test_a_batch_with_skills_runs_the_same_queries(poster, counterparts, django_
         person = UserFactory()
         employee_set_skills(person, ["SQL", "Python"])
         people.append(person)
-    # The budgets of tests/accounts/test_network_queries.py: skills cost no query of their own.
-    with django_assert_max_num_queries(5 + 2 * 1):
+    # The budgets of tests/accounts/test_network_queries.py: skills cost one query for the whole
+    # batch (the candidates' skill links), not one a person.
+    with django_assert_max_num_queries(7 + 2 * 1):
         found = network.suggestions_for_many(people, limit=3)
     assert any("in common" in s.reason for s in found[poster.pk])
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         network.suggestions_for(poster, limit=10)
 
 
@@ -302,8 +303,9 @@ def test_the_suggestions_api_lists_skills_without_a_query_each(
         connect(friend, UserFactory())
     client = api_as(poster)
     client.get("/api/v1/suggestions/")
-    # 9 before events: one more is the fellow-attendee pool, one query whatever the events.
-    with django_assert_max_num_queries(10):
+    # 9 before events: one more is the fellow-attendee pool, one the candidates' skill links
+    # (only the ten people shown are loaded whole), each one query whatever the data.
+    with django_assert_max_num_queries(11):
         body = client.get("/api/v1/suggestions/").json()
     first = body["results"][0]
     assert first["employee"]["skills"] == ["forecasting", "Go", "Python", "SQL"]
