@@ -81,19 +81,18 @@ def viewers():
     return User.objects.get(pk=small[0]), small[1], User.objects.get(pk=large[0]), large[1]
 
 
-def event_viewer():
+def event_viewer(most=None):
     """The largest past event (the 2,000-person training from 10,000 employees on, about fifty
-    people in a smaller company) and one of its attendees with unconnected fellow attendees."""
+    people in a smaller company), or the largest of at most `most` attendees, and one of its
+    attendees with unconnected fellow attendees."""
     from django.utils import timezone
 
     from events.models import Event
 
-    event = (
-        Event.objects.filter(starts_at__lte=timezone.now())
-        .annotate(n=Count("attendances"))
-        .order_by("-n", "pk")
-        .first()
-    )
+    events = Event.objects.filter(starts_at__lte=timezone.now()).annotate(n=Count("attendances"))
+    if most is not None:
+        events = events.filter(n__lte=most)
+    event = events.order_by("-n", "pk").first()
     attendee = User.objects.filter(is_active=True, event_attendances__event=event).order_by("pk").first()
     return event, event.attendances.count(), attendee
 
@@ -124,6 +123,13 @@ def events(results):
     scenarios = results["scenarios"]
     scenarios["Event page (attendee, paginated)"] = timed(lambda: get_ok(client, f"/events/{event.pk}/"))
     scenarios["Network page with event suggestions"] = timed(lambda: get_ok(client, "/network/"))
+    # The same page at an event of the same size in every company (the generated events have 10
+    # to 51 attendees): what the company's size alone costs.
+    typical, typical_size, typical_viewer = event_viewer(most=51)
+    other = Client()
+    other.force_login(typical_viewer)
+    results["events"]["typical_event_attendees"] = typical_size
+    scenarios["Event page (attendee, event of at most 51)"] = timed(lambda: get_ok(other, f"/events/{typical.pk}/"))
 
 
 BATCH = 200
