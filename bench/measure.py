@@ -81,6 +81,57 @@ def viewers():
     return User.objects.get(pk=small[0]), small[1], User.objects.get(pk=large[0]), large[1]
 
 
+def event_viewer(most=None):
+    """The largest past event (the 2,000-person training from 10,000 employees on, about fifty
+    people in a smaller company), or the largest of at most `most` attendees, and one of its
+    attendees with unconnected fellow attendees."""
+    from django.utils import timezone
+
+    from events.models import Event
+
+    events = Event.objects.filter(starts_at__lte=timezone.now()).annotate(n=Count("attendances"))
+    if most is not None:
+        events = events.filter(n__lte=most)
+    event = events.order_by("-n", "pk").first()
+    attendee = User.objects.filter(is_active=True, event_attendances__event=event).order_by("pk").first()
+    return event, event.attendances.count(), attendee
+
+
+def events(results):
+    """The event page an attendee sees (attendee list paginated, ranked for meeting people) and
+    the network page of an attendee whose suggestions carry event reasons ("Both at …"). The
+    viewer's suggestions are checked first, so the row measures what its name says."""
+    from accounts.network.suggestions import suggestions_for
+    from events.models import Attendance, Event
+
+    event, size, viewer = event_viewer()
+    reasons = [s.reason for s in suggestions_for(viewer)]
+    if not any(reason.startswith("Both at") for reason in reasons):
+        raise SystemExit(f"no event reason among the suggestions of {viewer.pk}: {reasons}")
+    client = Client()
+    client.force_login(viewer)
+    page = get_ok(client, f"/events/{event.pk}/").content.decode()
+    if "Both at" not in get_ok(client, "/network/").content.decode():
+        raise SystemExit("the network page shows no event reason")
+    results["events"] = {
+        "events": Event.objects.count(),
+        "attendances": Attendance.objects.count(),
+        "measured_event_attendees": size,
+        "event_page_paginated": "?page=2" in page,
+        "event_reasons_shown": sum(reason.startswith("Both at") for reason in reasons),
+    }
+    scenarios = results["scenarios"]
+    scenarios["Event page (attendee, paginated)"] = timed(lambda: get_ok(client, f"/events/{event.pk}/"))
+    scenarios["Network page with event suggestions"] = timed(lambda: get_ok(client, "/network/"))
+    # The same page at an event of the same size in every company (the generated events have 10
+    # to 51 attendees): what the company's size alone costs.
+    typical, typical_size, typical_viewer = event_viewer(most=51)
+    other = Client()
+    other.force_login(typical_viewer)
+    results["events"]["typical_event_attendees"] = typical_size
+    scenarios["Event page (attendee, event of at most 51)"] = timed(lambda: get_ok(other, f"/events/{typical.pk}/"))
+
+
 BATCH = 200
 
 
@@ -237,7 +288,9 @@ def main():
     scenarios["Profile with mutual connections"] = timed(lambda: get_ok(client, f"/people/{second}/"))
     scenarios["Network page with suggestions"] = timed(lambda: get_ok(client, "/network/"))
 
-    digest(results)
+    events(results)
+    if os.environ.get("BENCH_SCENARIOS") != "events":  # bench/alternate.py skips the digest
+        digest(results)
     print(json.dumps(results, indent=2))
 
 

@@ -1,5 +1,6 @@
 """Demo events: a handful the personas meet at, and in a large company about one event per fifty
-employees with thirty attendees on average, written with bulk inserts (fast at 100,000)."""
+employees with thirty attendees on average (and, from 10,000 employees, one training of 2,000),
+written with bulk inserts (fast at 100,000)."""
 
 from datetime import timedelta
 
@@ -11,6 +12,10 @@ from .models import Attendance, Event
 
 BATCH = 2000
 EMPLOYEES_PER_EVENT = 50
+# A large company also holds one company-wide training of this many people (the event page's
+# paginated worst case, and a fellow-attendee pool of that size for suggestions), from this size on.
+LARGE_TRAINING = 2000
+LARGE_TRAINING_FROM = 10_000
 TITLES = {
     Event.Kind.TRAINING: ["Leadership Training", "Negotiation Skills", "Data Literacy", "Presenting with Impact"],
     Event.Kind.CONFERENCE: ["Analytics Conference", "Engineering Summit", "Customer Success Forum"],
@@ -123,6 +128,16 @@ def seed_events(rng, company, stdout):
     )
 
     ids = company.employee_ids
+    if len(ids) >= LARGE_TRAINING_FROM:
+        add(
+            "Company-wide Leadership Training",
+            Event.Kind.TRAINING,
+            now - timedelta(days=10, hours=15),
+            8,
+            source="LMS",
+            external_id="LMS-DEMO-ALL-1",
+            people=rng.sample(ids, LARGE_TRAINING),
+        )
     codes = list(locations)
     kinds = list(TITLES)
     for index in range(max(0, len(ids) // EMPLOYEES_PER_EVENT - len(events))):
