@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.http import Http404
+
+from config.http import get_or_404
 
 from .models import Opening
 from .visibility import viewer_is_hr
@@ -26,10 +27,7 @@ def get_visible_or_404(user, pk, queryset=None):
     `queryset` narrows or prefetches (select_related); the rule is applied to it all the same.
     """
     qs = queryset if queryset is not None else Opening.objects.all()
-    try:
-        return qs.visible_to(user).get(pk=pk)
-    except (Opening.DoesNotExist, ValueError, TypeError):
-        raise Http404("No opening matches the given query.") from None
+    return get_or_404(qs.visible_to(user), pk, "No opening matches the given query.")
 
 
 def listed_status(user, requested):
