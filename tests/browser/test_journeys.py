@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Connection
+from accounts.models import Connection, ConnectionRequest
 from openings.models import Opening
 from referrals.models import Referral
 from tests.factories import UserFactory, connect
@@ -194,3 +194,37 @@ def test_focus_ring_stands_out_on_the_header_and_on_white(visit):
     page.keyboard.press("Tab")  # keyboard focus back on the search field, on white
     ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
     assert contrast(ring, "rgb(255, 255, 255)") >= 3, ring
+
+
+def test_colleagues_meet_at_an_event_connect_and_introduce_themselves(visit):
+    from datetime import timedelta
+
+    from tests.events.factories import EventFactory, attend
+
+    me = UserFactory(full_name="Morgan Meeter")
+    met = UserFactory(full_name="Sam Seatmate")
+    training = EventFactory(
+        title="Leadership Training",
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=3) + timedelta(hours=8),
+    )
+    attend(training, me, met)
+
+    page = visit(me)
+    open_nav(page, "Events")
+    check_page(page)
+    page.get_by_role("link", name="Leadership Training").first.click()
+    check_page(page)
+    page.get_by_role("button", name="Connect with Sam Seatmate").click()
+    expect(page.locator("#messages")).to_contain_text("Request sent to")
+    check_page(page)
+    assert ConnectionRequest.objects.get(sender=me, recipient=met).met_at_id == training.pk
+
+    page.goto("/settings/profile/")
+    check_page(page)
+    page.get_by_label("Skills").fill("SQL, forecasting")
+    page.get_by_role("button", name="Save profile").click()
+    check_page(page)
+    page.goto("/people/?skill=sql")
+    check_page(page)
+    expect(page.locator("main")).to_contain_text("Morgan Meeter")
