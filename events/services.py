@@ -6,11 +6,19 @@ The rules:
   system's token with scope `hr` (read and write, `can_manage_all_events`);
 - an event ends at or after its start (a field message on `ends_at`) and takes place somewhere: a
   location, online, or both;
-- the organiser or HR may change an event and add attendees, or replace its attendee list
+- the organiser or HR may add attendees, or replace its attendee list
   (`attendees_replace`: unknown, deactivated or repeated employee ids refuse the whole list and
   name the ids; nothing is written);
+- the organiser or HR may change an event's fields (`can_edit_event`), except that an event an HR
+  system sent (it has an external id) is changed by HR only: the next sync would silently undo an
+  organiser's edit in the portal;
+- the organiser may delete their event until it starts, HR at any time (`can_delete_event`): once
+  it has begun, its attendee list and the "Met at" on connections made there are history;
 - an active employee joins the attendee list with the event's signed check-in link, valid from the
   event's start until one day after its end; a deactivated employee cannot check in.
+
+Webhooks: `event.created`, `event.updated`, `event.deleted` and `event.attendees_changed` are
+written to the integrations outbox in the transaction of the change (integrations/outbox.py).
 
 Audit: writes through the API are recorded by the API middleware (integrations/audit.py), in the
 request's transaction; writes from the portal and the admin pass their `request` here and are
@@ -29,6 +37,7 @@ from accounts.models import User
 from accounts.roles import is_employee, is_hr
 from config.text import refuse_invisible_controls
 from integrations.audit import audit_admin_change, diff, snapshot
+from integrations.outbox import emit, event_payload
 
 from .models import Attendance, Event
 
@@ -40,6 +49,8 @@ ATTENDEES_MAX = 10_000
 END_BEFORE_START = "The end must be at or after the start."
 NO_PLACE = "Choose a location, or tick online."
 KIND_REFUSED = "Employees create meetups; trainings, conferences and other kinds come from HR (scope hr)."
+SYNCED_REFUSED = "This event comes from an HR system ({source}); HR changes it there or in the portal."
+STARTED_REFUSED = "This event has begun: only HR may delete it now (its attendees and meetings are history)."
 
 
 # --- Who may do what ------------------------------------------------------------------------------
@@ -54,6 +65,22 @@ def can_manage_all_events(user) -> bool:
 def can_manage_event(user, event: Event) -> bool:
     """The organiser (while an active employee) or HR change an event and its attendee list."""
     return can_manage_all_events(user) or (is_employee(user) and event.organiser_id == user.pk)
+
+
+def can_edit_event(user, event: Event) -> bool:
+    """HR changes every event's fields; the organiser (an active employee) changes theirs unless an
+    HR system sent it (an external id): the system's next sync would undo the edit."""
+    if can_manage_all_events(user):
+        return True
+    return can_manage_event(user, event) and not event.external_id
+
+
+def can_delete_event(user, event: Event, *, now=None) -> bool:
+    """HR deletes any event; the organiser deletes one they may edit (`can_edit_event`) until it
+    starts. After that its attendee list and the "Met at" of connections made there are history."""
+    if can_manage_all_events(user):
+        return True
+    return can_edit_event(user, event) and (now or timezone.now()) < event.starts_at
 
 
 def can_create_kind(user, kind) -> bool:
@@ -116,13 +143,16 @@ def event_create(*, by, organiser=None, external_id=None, source="", request=Non
         event.full_clean(exclude=["organiser", "location", "check_in_code"])
         event.save()
         _audit(request, "event.create", event, snapshot(event))
+        emit("event.created", event_payload(event))
     return event
 
 
 def event_update(*, event: Event, by, request=None, **fields) -> dict:
-    """Change an event's fields (organiser or HR); {field: [old, new]} of what changed, {} when
+    """Change an event's fields (`can_edit_event`); {field: [old, new]} of what changed, {} when
     nothing did (then nothing is written)."""
-    if not can_manage_event(by, event):
+    if not can_edit_event(by, event):
+        if can_manage_event(by, event):
+            raise PermissionDenied(SYNCED_REFUSED.format(source=event.source or "an HR system"))
         raise PermissionDenied("Only the organiser or HR may change this event.")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -139,6 +169,7 @@ def event_update(*, event: Event, by, request=None, **fields) -> dict:
             event.full_clean(exclude=["organiser", "location", "check_in_code"])
             event.save()
             _audit(request, "event.update", event, changes)
+            emit("event.updated", event_payload(event))
     return changes
 
 
@@ -175,6 +206,7 @@ def event_upsert_by_external_id(*, external_id: str, by, fields: dict, source=""
         changes = event_update(event=event, by=by, **fields)
         if organiser_changes and not changes:
             event.save()
+            emit("event.updated", event_payload(event))
         changes = {**changes, **organiser_changes}
     return Upsert(event, "updated" if changes else "unchanged", changes)
 
@@ -182,9 +214,16 @@ def event_upsert_by_external_id(*, external_id: str, by, fields: dict, source=""
 # --- Attendance -----------------------------------------------------------------------------------
 
 
-def _touch(event):
-    # An attendee list that changed is a change of the event for `updated_since`.
-    Event.objects.filter(pk=event.pk).update(updated_at=timezone.now())
+def _attendees_changed(event, *, added=(), removed=()):
+    """Record a change of `event`'s attendee list (inside the caller's transaction): it is a change
+    of the event for `updated_since`, and the `event.attendees_changed` webhook names who joined
+    and who left."""
+    event.updated_at = timezone.now()
+    Event.objects.filter(pk=event.pk).update(updated_at=event.updated_at)
+    emit(
+        "event.attendees_changed",
+        {**event_payload(event), "attendees": {"added": list(added), "removed": list(removed)}},
+    )
 
 
 def attendees_replace(*, event: Event, by, employee_ids, request=None) -> dict:
@@ -225,7 +264,7 @@ def attendees_replace(*, event: Event, by, employee_ids, request=None) -> dict:
             [Attendance(event=event, employee_id=pk, how=how) for pk in added], batch_size=1000
         )
         if added or removed:
-            _touch(event)
+            _attendees_changed(event, added=added, removed=removed)
             _audit(request, "event.attendees_replace", event, {"added": added, "removed": removed})
     return {"added": added, "removed": removed}
 
@@ -240,7 +279,7 @@ def attendance_add(*, event: Event, by, employee: User, request=None) -> Attenda
     with transaction.atomic():
         attendance, created = Attendance.objects.get_or_create(event=event, employee=employee, defaults={"how": how})
         if created:
-            _touch(event)
+            _attendees_changed(event, added=[employee.pk])
             _audit(request, "event.attendee_add", event, {"added": [employee.pk]})
     return attendance
 
@@ -302,15 +341,21 @@ def attendance_check_in(*, token: str, employee, request=None) -> tuple[Event, b
             event=event, employee=employee, defaults={"how": Attendance.How.CHECK_IN}
         )
         if created:
-            _touch(event)
+            _attendees_changed(event, added=[employee.pk])
             _audit(request, "event.check_in", event, {"added": [employee.pk]})
     return event, created
 
 
 def event_delete(*, event: Event, by, request=None) -> None:
-    """Delete an event and its attendee list (organiser or HR)."""
-    if not can_manage_event(by, event):
+    """Delete an event and its attendee list (`can_delete_event`). Connections and requests made
+    there keep existing; their "Met at" is emptied (the foreign key is SET_NULL)."""
+    if not can_delete_event(by, event):
+        if can_manage_event(by, event) and event.external_id:
+            raise PermissionDenied(SYNCED_REFUSED.format(source=event.source or "an HR system"))
+        if can_manage_event(by, event):
+            raise PermissionDenied(STARTED_REFUSED)
         raise PermissionDenied("Only the organiser or HR may delete this event.")
     with transaction.atomic():
         _audit(request, "event.delete", event, snapshot(event))
+        emit("event.deleted", event_payload(event))
         event.delete()

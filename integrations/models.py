@@ -22,6 +22,10 @@ EVENT_TYPES = {
     "referral.created": "Someone was referred to an opening.",
     "referral.status_changed": "A referral moved along the pipeline (or was withdrawn).",
     "employee.deactivated": "An employee left: they can no longer sign in and their tokens are revoked.",
+    "event.created": "An event (training, conference, meetup, …) was created in the portal, the API or by sync.",
+    "event.updated": "An event's fields changed (title, kind, time, place, description, organiser).",
+    "event.deleted": "An event was deleted, with its attendee list.",
+    "event.attendees_changed": "People joined or left an event's attendee list: the ids added and removed.",
 }
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
 

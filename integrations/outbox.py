@@ -88,3 +88,23 @@ def employee_payload(employee):
         "is_active": employee.is_active,
         "deactivated_at": employee.deactivated_at,
     }
+
+
+def event_payload(event):
+    """An event as the API's event resource shows it (`events.serializers.EventSerializer`): no
+    attendees; `event.attendees_changed` adds only the ids of who joined and who left."""
+    return {
+        "id": event.pk,
+        "title": event.title,
+        "kind": event.kind,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "location": event.location.code if event.location_id else None,
+        "online": event.online,
+        "description": event.description,
+        "organiser": event.organiser_id,
+        "external_id": event.external_id,
+        "source": event.source,
+        "created_at": event.created_at,
+        "updated_at": event.updated_at,
+    }

@@ -53,6 +53,9 @@ EVENT_READ_PERMISSIONS = {
     "opening": "openings.view_all_openings",
     "referral": "referrals.view_all_referrals",
     "employee": "accounts.view_user",
+    # Events are listed to every employee, but their webhooks name attendees: HR's read (hr:read
+    # or hr), the same permission `events.selectors` asks before it shows an attendee list to HR.
+    "event": "openings.view_all_openings",
 }
 
 

@@ -101,7 +101,8 @@ connection_request_viewset = extend_schema_view(
 suggestion_list = extend_schema(
     summary="Suggested counterparts",
     description=(
-        "People with the same job function in another division or location, and people with many mutual "
+        "Fellow attendees of events you attended (first, with `met_at`: the event's id and title), people "
+        "with the same job function in another division or location, and people with many mutual "
         "connections, best first, each with the reason. At most 20; `next` is always null."
     ),
     responses={200: SuggestionListSerializer, **ERROR_RESPONSES},

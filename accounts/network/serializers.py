@@ -70,6 +70,16 @@ class SuggestionSerializer(serializers.Serializer):
     )
     mutual_connections = serializers.IntegerField(source="mutual_count", read_only=True)
     same_function = serializers.BooleanField(read_only=True)
+    met_at = serializers.SerializerMethodField(
+        help_text='The event you both attended when it is the reason ("Both at …"), or null.'
+    )
+
+    @extend_schema_field(MetAtSerializer(allow_null=True))
+    def get_met_at(self, suggestion):
+        # The suggestion already carries the event it names (read with the fellow-attendee pool):
+        # no query per item.
+        event = suggestion.event
+        return {"id": event.pk, "title": event.title} if event is not None else None
 
 
 class SuggestionListSerializer(serializers.Serializer):

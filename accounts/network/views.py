@@ -31,18 +31,30 @@ DISMISSED_SHOWN = 50
 @login_required
 def network_home(request):
     user = request.user
-    connections = page_of(request, selectors.connections_of(user), CONNECTIONS_PER_PAGE)
+    # met_at arrives in the page's own query (subqueries); which of those events the viewer may
+    # open is the events' rule, asked once for the page.
+    connections = page_of(request, selectors.connections_of(user, with_met_at=True), CONNECTIONS_PER_PAGE)
+    met_at_ids = {person.met_at_id for person in connections if person.met_at_id}
     return render(
         request,
         "network/home.html",
         {
             "connections": connections,
+            "met_at_links": _events_listed(user, met_at_ids),
             "incoming": list(selectors.incoming_requests(user)),
             "outgoing": list(selectors.outgoing_requests(user)),
             "suggestions": suggestions.suggestions_for(user, limit=SUGGESTIONS_SHOWN),
             "dismissed": list(selectors.dismissed_suggestions(user)[:DISMISSED_SHOWN]),
         },
     )
+
+
+def _events_listed(user, ids):
+    """The ids among `ids` of events `user` may open (`events.selectors.events_listed_to`): one
+    query, none when there are no ids."""
+    from events.selectors import events_listed_to
+
+    return set(events_listed_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
 
 
 class CappedPaginator(Paginator):

@@ -264,7 +264,8 @@ def test_suggestions(api_as, cast):
     assert cast["second"].pk in by_id
     second = by_id[cast["second"].pk]
     assert second["mutual_connections"] == 1 and second["reason"].endswith("1 mutual connection")
-    assert set(second) == {"employee", "reason", "mutual_connections", "same_function"}
+    assert set(second) == {"employee", "reason", "mutual_connections", "same_function", "met_at"}
+    assert second["met_at"] is None  # a friend of a friend, not met at an event
     assert cast["direct"].pk not in by_id and cast["former"].pk not in by_id and cast["poster"].pk not in by_id
 
 
