@@ -22,6 +22,10 @@ EVENT_TYPES = {
     "referral.created": "Someone was referred to an opening.",
     "referral.status_changed": "A referral moved along the pipeline (or was withdrawn).",
     "employee.deactivated": "An employee left: they can no longer sign in and their tokens are revoked.",
+    "bonus.eligible": "A referral bonus passed its retention date and awaits HR's approval.",
+    "bonus.approved": "HR approved a referral bonus for payroll.",
+    "bonus.paid": "Payroll paid a referral bonus (with its payroll reference).",
+    "bonus.forfeited": "A referral bonus was forfeited (the hire left before the retention date).",
 }
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
 
