@@ -44,7 +44,10 @@ class BonusViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
             raise PermissionDenied(HR_ONLY)
 
     def get_queryset(self):
-        return bonuses.with_bonus_details(bonuses.bonuses_visible_to(self.request.user))
+        qs = bonuses.bonuses_visible_to(self.request.user)
+        if self.action == "list":
+            return bonuses.with_bonus_details(qs)
+        return bonuses.with_bonus_history(qs)
 
     def get_serializer_class(self):
         if self.action == "list":

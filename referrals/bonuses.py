@@ -353,7 +353,14 @@ def with_bonus_details(queryset):
         "referral__referrer__division",
         "referral__opening",
         "referral__opening__division",
-    ).prefetch_related(Prefetch("events", queryset=BonusEvent.objects.select_related("by").order_by("at", "id")))
+    )
+
+
+def with_bonus_history(queryset):
+    """A bonus with its history (the API's detail): one more query for any number of bonuses."""
+    return with_bonus_details(queryset).prefetch_related(
+        Prefetch("events", queryset=BonusEvent.objects.select_related("by").order_by("at", "id"))
+    )
 
 
 def bonuses_for_hr(user, *, status="", division="", date_from=None, date_to=None):

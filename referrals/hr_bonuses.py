@@ -105,7 +105,7 @@ def bonus_export(request):
     response["Content-Disposition"] = f'attachment; filename="referral-bonuses-{timezone.localdate():%Y-%m-%d}.csv"'
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
-    for bonus in results.prefetch_related(None).iterator(chunk_size=500):
+    for bonus in results.iterator(chunk_size=500):
         referral, referrer = bonus.referral, bonus.referral.referrer
         writer.writerow(
             [
