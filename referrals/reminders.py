@@ -14,12 +14,15 @@ Exactly once per referral, status and kind: `reminders_send` writes a ReferralRe
 its email in the outbox in one transaction, and the marker's unique constraint refuses a second
 one. A second run, a run racing this one, or the run after one that was killed halfway therefore
 queues only what is missing; the outbox (background/emails.py) sends each email once under its
-lease. Working days skip Saturdays and Sundays.
+lease. Working days skip Saturdays, Sundays and the public holidays of the poster's location
+(`Location.country`, through the `holidays` package).
 """
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from statistics import median
 
+import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
@@ -37,24 +40,36 @@ STALE_STATUSES = (S.IN_REVIEW, S.INTERVIEWING, S.OFFERED)
 # --- Working days ---------------------------------------------------------------------------------
 
 
-def is_working_day(day: date) -> bool:
-    """Monday to Friday."""
-    return day.weekday() < 5
+@lru_cache(maxsize=256)
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    """The public holidays of `country` (ISO 3166 code, the `holidays` package) in `year`; none for
+    no country or one the package does not know."""
+    if not country:
+        return frozenset()
+    try:
+        return frozenset(holidays.country_holidays(country, years=year).keys())
+    except NotImplementedError:
+        return frozenset()
 
 
-def add_working_days(start: date, days: int) -> date:
+def is_working_day(day: date, country: str = "") -> bool:
+    """Monday to Friday, except the public holidays of `country` (the poster's location's)."""
+    return day.weekday() < 5 and day not in public_holidays(country, day.year)
+
+
+def add_working_days(start: date, days: int, country: str = "") -> date:
     """The date `days` working days after `start` (a referral made on a Friday with 5 days is due
-    the next Friday)."""
+    the next Friday, later if a public holiday falls in between)."""
     current = start
     added = 0
     while added < days:
         current += timedelta(days=1)
-        if is_working_day(current):
+        if is_working_day(current, country):
             added += 1
     return current
 
 
-def working_days_between(start: date, end: date) -> int:
+def working_days_between(start: date, end: date, country: str = "") -> int:
     """Working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
     if end <= start:
         return 0
@@ -63,9 +78,18 @@ def working_days_between(start: date, end: date) -> int:
     day = start + timedelta(days=whole_weeks * 7)
     for _ in range(rest):
         day += timedelta(days=1)
-        if is_working_day(day):
+        if day.weekday() < 5:
             count += 1
+    if country:
+        for year in range(start.year, end.year + 1):
+            count -= sum(1 for h in public_holidays(country, year) if start < h <= end and h.weekday() < 5)
     return count
+
+
+def poster_country(referral) -> str:
+    """Whose calendar counts: the poster's location's country (loaded with the referral)."""
+    location = referral.opening.posted_by.location
+    return location.country if location is not None else ""
 
 
 # --- What is due ---------------------------------------------------------------------------------
@@ -78,7 +102,7 @@ def due_kinds(referral, *, today: date) -> list[str]:
     the status last changed. Ended referrals earn none.
     """
     if referral.status == S.SUBMITTED:
-        waited = working_days_between(timezone.localdate(referral.created_at), today)
+        waited = working_days_between(timezone.localdate(referral.created_at), today, poster_country(referral))
         kinds = []
         if waited >= settings.REFERRAL_RESPONSE_DAYS:
             kinds.append(K.RESPONSE_REMINDER)
@@ -100,7 +124,12 @@ def _candidates(now: datetime):
     stale = Referral.objects.filter(
         status__in=STALE_STATUSES, status_changed_at__lte=now - timedelta(days=settings.REFERRAL_STALE_DAYS)
     )
-    return (submitted | stale).filter(personal_data_erased_at__isnull=True).order_by("pk")
+    return (
+        (submitted | stale)
+        .filter(personal_data_erased_at__isnull=True)
+        .select_related("opening__posted_by__location")
+        .order_by("pk")
+    )
 
 
 def reminders_send(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
@@ -113,11 +142,11 @@ def reminders_send(*, now: datetime | None = None, batch: int = 500) -> dict[str
     today = timezone.localdate(now)
     sent = {kind: 0 for kind in K.values}
     done = set(
-        ReferralReminder.objects.filter(referral__status=F("status"), referral__in=_candidates(now)).values_list(
-            "referral_id", "status", "kind"
-        )
+        ReferralReminder.objects.filter(
+            referral__status=F("status"), referral__in=_candidates(now).values("pk")
+        ).values_list("referral_id", "status", "kind")
     )
-    for referral in _candidates(now).only("pk", "status", "created_at", "status_changed_at").iterator(batch):
+    for referral in _candidates(now).iterator(batch):
         for kind in due_kinds(referral, today=today):
             if (referral.pk, referral.status, kind) in done:
                 continue
@@ -156,8 +185,9 @@ def waiting_info(referral, *, now: datetime | None = None) -> dict | None:
     since = timezone.localdate(referral.status_changed_at)
     poster = referral.opening.posted_by
     if referral.status == S.SUBMITTED:
-        expect_by = add_working_days(timezone.localdate(referral.created_at), settings.REFERRAL_RESPONSE_DAYS)
-        escalate_on = add_working_days(timezone.localdate(referral.created_at), settings.REFERRAL_ESCALATION_DAYS)
+        made, country = timezone.localdate(referral.created_at), poster_country(referral)
+        expect_by = add_working_days(made, settings.REFERRAL_RESPONSE_DAYS, country)
+        escalate_on = add_working_days(made, settings.REFERRAL_ESCALATION_DAYS, country)
     else:
         expect_by = escalate_on = since + timedelta(days=settings.REFERRAL_STALE_DAYS)
     return {

@@ -64,6 +64,7 @@ def with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         "opening__division",
         "opening__location",
         "opening__posted_by",
+        "opening__posted_by__location",  # whose public holidays count (referrals.reminders)
         "referrer",
         "candidate_employee",
         "bonus",  # shown only to those who may see it (referrals.bonuses.attach_bonuses)

@@ -114,7 +114,9 @@ def build_referral_reminder_email(reminder_id):
     from .reminders import waiting_info
 
     reminder = (
-        ReferralReminder.objects.select_related("referral", "referral__opening", "referral__opening__posted_by")
+        ReferralReminder.objects.select_related(
+            "referral", "referral__referrer", "referral__opening", "referral__opening__posted_by__location"
+        )
         .filter(pk=reminder_id)
         .first()
     )

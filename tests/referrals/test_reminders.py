@@ -231,3 +231,52 @@ def test_the_daily_task_runs_both_jobs(cast, referral):
     with time_machine.travel("2026-01-12 07:00Z", tick=False):
         result = send_referral_reminders.call()
     assert result["queued"][K.RESPONSE_REMINDER] == 1 and result["bonuses_eligible"] == 0
+
+
+def test_public_holidays_of_the_posters_location_are_not_working_days():
+    monday = date(2025, 12, 29)
+    assert reminders.add_working_days(monday, 5) == date(2026, 1, 5)
+    assert reminders.add_working_days(monday, 5, "DE") == date(2026, 1, 6)  # 1 January
+    assert reminders.working_days_between(monday, date(2026, 1, 5), "DE") == 4
+    assert reminders.working_days_between(monday, date(2026, 1, 5), "") == 5
+    assert reminders.public_holidays("ZZ", 2026) == frozenset()  # unknown: weekends only
+
+
+def test_the_reminder_waits_for_the_posters_holiday(cast):
+    location = cast["poster"].location
+    location.country = "DE"
+    location.save(update_fields=["country"])
+    opening = OpeningFactory(posted_by=cast["poster"], visibility=Opening.Visibility.COMPANY)
+    with time_machine.travel("2025-12-29 09:00Z", tick=False):
+        services.referral_submit(
+            referrer=cast["direct"],
+            opening=opening,
+            candidate_name="Ada",
+            candidate_email="a@x.example.org",
+            consent_confirmed=True,
+        )
+    emails_send()
+    mail.outbox.clear()
+    assert run_at("2026-01-05 12:00Z") == []  # 4 working days in Germany
+    assert [m.to for m in run_at("2026-01-06 12:00Z")] == [[cast["poster"].email]]
+
+
+def test_a_location_country_must_be_a_two_letter_code(db):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import LocationFactory
+
+    location = LocationFactory(country="de")
+    with pytest.raises(ValidationError):
+        location.full_clean()
+
+
+def test_the_hris_sets_a_locations_country_through_the_api(hr_service_api):
+    response = hr_service_api.post(
+        "/api/v1/locations/", {"code": "ber", "name": "Berlin", "country": "DE"}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["country"] == "DE"
+    bad = hr_service_api.post(
+        "/api/v1/locations/", {"code": "muc", "name": "Munich", "country": "Germany"}, format="json"
+    )
+    assert bad.status_code == 400 and "country" in bad.json()["fields"]
