@@ -120,6 +120,7 @@ HR_PERMISSIONS = [
     "referrals.view_referral",
     "referrals.change_referral",
     "referrals.manage_bonuses",
+    "referrals.view_referralbonus",
     "integrations.view_auditevent",
     "integrations.view_webhookendpoint",
     "integrations.add_webhookendpoint",
