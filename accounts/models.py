@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Lower
@@ -32,7 +33,12 @@ class Division(OrgUnit):
 
 
 class Location(OrgUnit):
-    pass
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Enter an ISO 3166 country code of two capital letters, e.g. DE.")],
+        help_text="ISO 3166 code (e.g. DE): its public holidays are not working days for referral reminders.",
+    )
 
 
 class Skill(models.Model):

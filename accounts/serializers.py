@@ -48,6 +48,9 @@ class DivisionSerializer(OrgUnitSerializer):
 class LocationSerializer(OrgUnitSerializer):
     class Meta(OrgUnitSerializer.Meta):
         model = Location
+        # `country` (optional, ISO 3166, e.g. DE): its public holidays are not working days for
+        # the referral reminders (issue 20).
+        fields = [*OrgUnitSerializer.Meta.fields, "country"]
 
 
 class EmployeeSerializer(StrictFieldsMixin, serializers.ModelSerializer):

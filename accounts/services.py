@@ -55,7 +55,8 @@ def employee_deactivate(*, employee):
     """A leaver loses access at once: no sign-in, no tokens, no open session, no network links.
 
     Visibility and the network already ignore inactive employees; this also revokes their tokens
-    so that nothing they hold keeps working, even if they are reactivated later.
+    so that nothing they hold keeps working, even if they are reactivated later, and forfeits the
+    pending referral bonus earned by hiring them if they leave before its retention date.
     """
     with transaction.atomic():
         now = timezone.now()
@@ -64,6 +65,10 @@ def employee_deactivate(*, employee):
         employee.deactivated_at = now
         ApiToken.objects.filter(user=employee, revoked_at__isnull=True).update(revoked_at=now)
         emit("employee.deactivated", employee_payload(employee))
+        # A hire who leaves before the retention date forfeits their referrer's bonus (issue 20).
+        from referrals.bonuses import bonuses_forfeit_for_leaver
+
+        bonuses_forfeit_for_leaver(employee=employee, left_on=timezone.localdate(now))
     # Open sessions die on their next request: the authentication backend refuses inactive users
     # when it loads the session's user, so there is no session table to scan here.
     return employee

@@ -42,6 +42,7 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 BUILDERS = {
     "referral_new": "referrals.tasks.build_new_referral_email",
     "referral_status": "referrals.tasks.build_referral_status_email",
+    "referral_reminder": "referrals.tasks.build_referral_reminder_email",
     "connection_request": "accounts.tasks.build_connection_request_email",
     "connection_accepted": "accounts.tasks.build_connection_accepted_email",
 }

@@ -11,6 +11,7 @@ from events import api as events_api
 from integrations import api as integrations_api
 from openings import api as openings_api
 from referrals import api as referrals_api
+from referrals import bonus_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -19,6 +20,7 @@ router.register("locations", accounts_api.LocationViewSet, basename="location")
 router.register("employees", accounts_api.EmployeeViewSet, basename="employee")
 router.register("openings", openings_api.OpeningViewSet, basename="opening")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+router.register("bonuses", bonus_api.BonusViewSet, basename="bonus")
 
 api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -255,3 +255,22 @@ def audit_admin_change(*, request, action, instance, changes):
         changes=json_safe(changes),
         request_id=getattr(request, "request_id", "")[:64],
     )
+
+
+def audit_service_write(*, actor, action, object_type, object_id, changes, path=""):
+    """Record a write made outside the API (a portal page, a daily job, the HRIS deactivation
+    path) in the same audit log, in the caller's transaction. API writes are recorded by the
+    middleware instead, so a service called from the API passes on this."""
+    actor_fields = actor_record(actor)
+    return AuditEvent.objects.create(
+        method="",
+        path=path[:500],
+        status_code=None,
+        actor=actor_fields.employee,
+        service_account=actor_fields.service_account,
+        actor_label=actor_fields.label[:255],
+        action=action[:100],
+        object_type=object_type[:100],
+        object_id=str(object_id)[:100],
+        changes=redacted(masked(json_safe(changes))),
+    )

@@ -26,6 +26,10 @@ EVENT_TYPES = {
     "event.updated": "An event's fields changed (title, kind, time, place, description, organiser).",
     "event.deleted": "An event was deleted, with its attendee list.",
     "event.attendees_changed": "People joined or left an event's attendee list: the ids added and removed.",
+    "bonus.eligible": "A referral bonus passed its retention date and awaits HR's approval.",
+    "bonus.approved": "HR approved a referral bonus for payroll.",
+    "bonus.paid": "Payroll paid a referral bonus (with its payroll reference).",
+    "bonus.forfeited": "A referral bonus was forfeited (the hire left before the retention date).",
 }
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
 

@@ -108,3 +108,19 @@ def event_payload(event):
         "created_at": event.created_at,
         "updated_at": event.updated_at,
     }
+
+
+def bonus_payload(bonus):
+    """A referral bonus for payroll and HR systems: amounts, dates and references, no candidate data."""
+    return {
+        "id": bonus.pk,
+        "referral": bonus.referral_id,
+        "referrer": bonus.referral.referrer_id,
+        "status": bonus.status,
+        "amount": bonus.amount,
+        "currency": bonus.currency,
+        "start_date": bonus.start_date,
+        "eligible_on": bonus.eligible_on,
+        "payroll_reference": bonus.payroll_reference,
+        "updated_at": bonus.updated_at,
+    }

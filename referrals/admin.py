@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from . import services
-from .models import Referral, ReferralEvent
+from .models import BonusEvent, Referral, ReferralBonus, ReferralEvent
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -59,3 +59,42 @@ class ReferralAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Erased the personal data of {erased} referral{'s' if erased != 1 else ''}.", messages.SUCCESS
         )
+
+
+class BonusEventInline(admin.TabularInline):
+    """The bonus's history, read-only: append-only, written by referrals/bonuses.py alone."""
+
+    model = BonusEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "by", "by_service", "reference", "comment"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReferralBonus)
+class ReferralBonusAdmin(admin.ModelAdmin):
+    """HR's read-only view of the bonuses; they move on /hr/bonuses/ or through the API, where the
+    lifecycle's rules, webhooks and the audit log apply."""
+
+    list_display = ["referral", "amount", "currency", "status", "start_date", "eligible_on", "payroll_reference"]
+    list_filter = ["status", "referral__opening__division", "eligible_on"]
+    search_fields = ["referral__referrer__email", "referral__referrer__full_name", "payroll_reference"]
+    list_select_related = ["referral"]
+    inlines = [BonusEventInline]
+    readonly_fields = [f.name for f in ReferralBonus._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

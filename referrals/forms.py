@@ -115,3 +115,11 @@ class AllReferralsFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(opening__title__icontains=value) if value else queryset
+
+
+class StartDateForm(forms.Form):
+    start_date = forms.DateField(
+        label="Start date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The hire's first day. The referral bonus becomes eligible after the retention period.",
+    )

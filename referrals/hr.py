@@ -105,4 +105,7 @@ def hr_overview(user, *, now=None):
 def dashboard(request):
     if not (viewer_is_hr(request.user) and viewer_sees_all_referrals(request.user)):
         raise PermissionDenied
-    return render(request, "hr/dashboard.html", hr_overview(request.user))
+    from .reminders import hr_response_overview
+
+    # Response times (issue 20) come from their own selector and template (hr/_response_times.html).
+    return render(request, "hr/dashboard.html", {**hr_overview(request.user), **hr_response_overview(request.user)})

@@ -5,9 +5,17 @@ Each decorator here is applied by name to the view it documents: `@schema.referr
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from config.api import ERROR_RESPONSES
+from config.api import ERROR_RESPONSES, ErrorSerializer
 
-from .serializers import ReferralCreateSerializer, ReferralDetailSerializer, ReferralMoveSerializer, ReferralSerializer
+from .serializers import (
+    BonusActionSerializer,
+    BonusDetailSerializer,
+    BonusSerializer,
+    ReferralCreateSerializer,
+    ReferralDetailSerializer,
+    ReferralMoveSerializer,
+    ReferralSerializer,
+)
 
 CREATE_EXAMPLE = OpenApiExample(
     "A referral",
@@ -56,5 +64,38 @@ referral_viewset = extend_schema_view(
         request=ReferralMoveSerializer,
         examples=[MOVE_EXAMPLE],
         responses={200: ReferralDetailSerializer, **ERROR_RESPONSES},
+    ),
+)
+
+
+PAY_EXAMPLE = OpenApiExample(
+    "Mark paid", value={"status": "paid", "payroll_reference": "PAY-2026-11-0042"}, request_only=True
+)
+FORFEIT_EXAMPLE = OpenApiExample(
+    "Forfeit", value={"status": "forfeited", "forfeit_reason": "Left after 40 days."}, request_only=True
+)
+
+bonus_viewset = extend_schema_view(
+    list=extend_schema(
+        summary="Referral bonuses (scope hr)",
+        description=(
+            "Every referral bonus: pending until BONUS_RETENTION_DAYS after the hire's start date, then eligible, "
+            "approved, paid or forfeited. Filter by status and updated_since. Employee tokens without HR get 403."
+        ),
+        responses={200: BonusSerializer(many=True), **ERROR_RESPONSES},
+    ),
+    retrieve=extend_schema(
+        summary="A referral bonus with its history", responses={200: BonusDetailSerializer, **ERROR_RESPONSES}
+    ),
+    partial_update=extend_schema(
+        summary="Approve, mark paid or forfeit a bonus (scope hr)",
+        description=(
+            "status=approved: only an eligible bonus. status=paid with payroll_reference (at most 100 characters): only "
+            "an approved bonus. status=forfeited with forfeit_reason: unless paid. A bonus someone else already moved "
+            "answers 409 with code already_moved; a move the bonus's status does not allow answers 400."
+        ),
+        request=BonusActionSerializer,
+        examples=[PAY_EXAMPLE, FORFEIT_EXAMPLE],
+        responses={200: BonusDetailSerializer, 409: ErrorSerializer, **ERROR_RESPONSES},
     ),
 )

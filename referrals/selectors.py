@@ -60,7 +60,14 @@ def get_visible_referral_or_404(user: Viewer, pk: object, queryset: QuerySet[Ref
 def with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     """What every page and the API show with a referral, loaded in a fixed number of queries."""
     return queryset.select_related(
-        "opening", "opening__division", "opening__location", "opening__posted_by", "referrer", "candidate_employee"
+        "opening",
+        "opening__division",
+        "opening__location",
+        "opening__posted_by",
+        "opening__posted_by__location",  # whose public holidays count (referrals.reminders)
+        "referrer",
+        "candidate_employee",
+        "bonus",  # shown only to those who may see it (referrals.bonuses.attach_bonuses)
     )
 
 

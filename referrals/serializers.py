@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from config.api import StrictFieldsMixin
 
-from .models import Referral, ReferralEvent
+from .models import BonusEvent, Referral, ReferralBonus, ReferralEvent
 from .services import CANDIDATE_FIELDS
 
 # The candidate's fields and their lengths are declared once, in referrals.services.CANDIDATE_FIELDS.
@@ -126,3 +126,85 @@ class ReferralMoveSerializer(StrictFieldsMixin, serializers.Serializer):
     decline_reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="Required when status is declined."
     )
+
+
+class BonusEventSerializer(serializers.ModelSerializer):
+    by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The employee, if one acted.")
+    by_name = serializers.CharField(source="actor_label", read_only=True)
+    from_status = serializers.CharField(read_only=True, help_text="Empty when the bonus was created.")
+
+    class Meta:
+        model = BonusEvent
+        fields = ["from_status", "to_status", "by", "by_name", "by_service", "at", "reference", "comment"]
+        read_only_fields = fields
+
+
+class BonusSerializer(serializers.ModelSerializer):
+    """A referral bonus as HR and payroll see it."""
+
+    referral = serializers.PrimaryKeyRelatedField(read_only=True)
+    referrer = serializers.IntegerField(source="referral.referrer_id", read_only=True, help_text="The referrer's id.")
+    referrer_employee_id = serializers.CharField(source="referral.referrer.employee_id", read_only=True)
+    opening = serializers.IntegerField(source="referral.opening_id", read_only=True)
+    division = serializers.CharField(
+        source="referral.opening.division.code", read_only=True, help_text="The opening's division code."
+    )
+
+    class Meta:
+        model = ReferralBonus
+        fields = [
+            "id",
+            "referral",
+            "referrer",
+            "referrer_employee_id",
+            "opening",
+            "division",
+            "amount",
+            "currency",
+            "status",
+            "start_date",
+            "eligible_on",
+            "payroll_reference",
+            "forfeit_reason",
+            "created_at",
+            "updated_at",
+            "status_changed_at",
+        ]
+        read_only_fields = fields
+
+
+class BonusDetailSerializer(BonusSerializer):
+    history = BonusEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta(BonusSerializer.Meta):
+        fields = [*BonusSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+
+class BonusActionSerializer(StrictFieldsMixin, serializers.Serializer):
+    """PATCH body: approve an eligible bonus, mark an approved one paid, or forfeit one."""
+
+    status = serializers.ChoiceField(choices=[("approved", "approved"), ("paid", "paid"), ("forfeited", "forfeited")])
+    payroll_reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="Required when status is paid."
+    )
+    forfeit_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when status is forfeited; the referrer reads it.",
+    )
+
+    def validate(self, attrs):
+        if attrs["status"] == "paid" and not attrs.get("payroll_reference", "").strip():
+            raise serializers.ValidationError({"payroll_reference": ["Give the payroll reference of the payment."]})
+        if attrs["status"] == "forfeited" and not attrs.get("forfeit_reason", "").strip():
+            raise serializers.ValidationError(
+                {"forfeit_reason": ["Give a reason for forfeiting: the referrer will read it."]}
+            )
+        if attrs["status"] != "paid" and attrs.get("payroll_reference"):
+            raise serializers.ValidationError({"payroll_reference": ["Only a paid bonus has a payroll reference."]})
+        if attrs["status"] != "forfeited" and attrs.get("forfeit_reason"):
+            raise serializers.ValidationError({"forfeit_reason": ["Only a forfeited bonus has a reason."]})
+        return attrs

@@ -188,9 +188,13 @@ def referral_submit(*, referrer, opening, consent_confirmed, **candidate):
     if employee is not None and employee.pk == found.posted_by_id:
         raise ValidationError({"candidate_email": ["The person who posted this opening cannot be its candidate."]})
     now = timezone.now()
+    # The promise is what the opening shows now; a self-referral earns no bonus (issue 20).
+    promised = found.has_bonus and not is_self
     referral = Referral(
         opening=found,
         opening_title=found.title,
+        bonus_amount=found.referral_bonus_amount if promised else None,
+        bonus_currency=(found.referral_bonus_currency or settings.DEFAULT_BONUS_CURRENCY) if promised else "",
         referrer=referrer,
         candidate_email_hash=Referral.hash_email(email_key),
         candidate_employee=employee,

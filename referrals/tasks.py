@@ -11,7 +11,7 @@ from django_tasks import task
 from accounts.roles import is_employee
 from config.mail import render_templated_mail
 
-from .models import Referral, ReferralEvent
+from .models import Referral, ReferralEvent, ReferralReminder
 
 
 def _wants_mail(user):
@@ -100,3 +100,65 @@ def erase_expired_referrals():
     from .services import referrals_erase_expired
 
     return referrals_erase_expired()
+
+
+def build_referral_reminder_email(reminder_id):
+    """A reminder to the poster, or an escalation to HR, about a referral left waiting.
+
+    None once the referral moved on from the status it was about (nothing to remind), or for a
+    reminder the poster does not want (/settings/). An escalation goes to every active member of
+    the HR group, whatever their settings: HR is always told.
+    """
+    from accounts.roles import HR_GROUP_NAME
+
+    from .reminders import waiting_info
+
+    reminder = (
+        ReferralReminder.objects.select_related(
+            "referral", "referral__referrer", "referral__opening", "referral__opening__posted_by__location"
+        )
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None or reminder.referral.status != reminder.status or reminder.referral.is_erased:
+        return None
+    referral = reminder.referral
+    poster = referral.opening.posted_by
+    context = {
+        "referral": referral,
+        "opening": referral.opening,
+        "poster": poster,
+        "waiting": waiting_info(referral),
+        "status_label": Referral.Status(reminder.status).label,
+        "url": _referral_url(referral),
+    }
+    if reminder.kind in ReferralReminder.ESCALATIONS:
+        from accounts.models import User
+
+        hr = list(
+            User.objects.active()
+            .filter(groups__name=HR_GROUP_NAME)
+            .exclude(email="")
+            .order_by("pk")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        if not hr:
+            return None
+        message = render_templated_mail(to=hr[0], template="emails/referral_escalation", context=context)
+        message.to = hr
+        return message
+    if not _wants_mail(poster):
+        return None
+    return render_templated_mail(to=poster.email, template="emails/referral_reminder", context=context)
+
+
+@task()
+def send_referral_reminders():
+    """The daily job (also `manage.py send_referral_reminders`): queue the reminders and
+    escalations that are due, and make the bonuses whose retention date has come eligible."""
+    from .bonuses import bonuses_make_eligible
+    from .reminders import reminders_send
+
+    queued = reminders_send()
+    return {"queued": queued, "bonuses_eligible": bonuses_make_eligible()}

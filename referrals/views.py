@@ -19,8 +19,8 @@ from config.http import (
 )
 from openings.selectors import get_visible_or_404
 
-from . import selectors, services
-from .forms import AllReferralsFilter, InterestForm, MoveForm, ReferralForm
+from . import bonuses, reminders, selectors, services
+from .forms import AllReferralsFilter, InterestForm, MoveForm, ReferralForm, StartDateForm
 
 PAGE_SIZE = 25
 
@@ -38,8 +38,10 @@ def referral_list(request):
     """/referrals/: the referrals I made, and the pipeline of referrals to my openings."""
     user = request.user
     made = selectors.with_opening_sight(user, selectors.referrals_made_by(user))
+    reminders.attach_waiting(bonuses.attach_bonuses(user, made))
     pipeline = []
-    for opening, rows in groupby(selectors.referrals_to_openings_of(user), key=lambda r: r.opening):
+    to_mine = bonuses.attach_bonuses(user, selectors.referrals_to_openings_of(user))
+    for opening, rows in groupby(to_mine, key=lambda r: r.opening):
         rows = list(rows)
         active = [r for r in rows if r.is_active]
         ended = [r for r in rows if not r.is_active]
@@ -72,20 +74,43 @@ def referral_all(request):
     )
 
 
-def _detail_context(request, referral, form=None):
+def _detail_context(request, referral, form=None, start_form=None):
     user = request.user
     selectors.with_opening_sight(user, [referral])
+    bonuses.attach_bonuses(user, [referral])
+    reminders.attach_waiting([referral])
     moves = services.allowed_moves(user, referral)
     manages = services.runs_pipeline(user, referral)
     if form is None and manages and moves:
         form = MoveForm(moves=moves)
+    bonus = getattr(referral, "bonus_shown", None)
     return {
         "referral": referral,
         "events": list(referral.events.all()),
         "move_form": form if manages else None,
         "can_withdraw": not manages and services.S.WITHDRAWN in moves,
         "is_referrer": referral.referrer_id == user.pk,
+        "bonus": bonus,
+        "bonus_events": list(bonus.events.select_related("by").order_by("at", "id")) if bonus else [],
+        "start_form": start_form or _start_form(user, referral),
     }
+
+
+def _start_form(user, referral):
+    """The start-date form, for the poster or HR, once the referral is hired and earns a bonus that
+    is not past pending (the rule itself is bonuses.bonus_record_start's)."""
+    if referral.status != services.S.HIRED or not bonuses.records_start_date(user, referral):
+        return None
+    existing = getattr(referral, "bonus_shown", None)
+    if existing is not None and existing.status != existing.Status.PENDING:
+        return None
+    if bonuses.bonus_problem(referral):
+        return None
+    try:
+        initial = referral.bonus.start_date
+    except bonuses.ReferralBonus.DoesNotExist:
+        initial = None
+    return StartDateForm(initial={"start_date": initial})
 
 
 @login_required
@@ -120,6 +145,26 @@ def referral_move(request, pk):
             messages.success(request, f"{moved.candidate_name} is now {moved.get_status_display().lower()}.")
             return redirect_back(request, reverse("referrals:detail", args=[pk]))
     return render(request, "referrals/detail.html", _detail_context(request, referral, form), status=400)
+
+
+@login_required
+@require_POST
+def referral_start_date(request, pk):
+    """The poster or HR records the hire's start date (the bonus then runs to eligible)."""
+    qs = selectors.with_history(selectors.referrals_visible_to(request.user))
+    referral = selectors.get_visible_referral_or_404(request.user, pk, qs)
+    if not bonuses.records_start_date(request.user, referral):
+        raise PermissionDenied
+    form = StartDateForm(request.POST)
+    if form.is_valid():
+        try:
+            bonuses.bonus_record_start(referral=referral, by=request.user, start_date=form.cleaned_data["start_date"])
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "The start date is recorded.")
+            return redirect("referrals:detail", pk=pk)
+    return render(request, "referrals/detail.html", _detail_context(request, referral, start_form=form), status=400)
 
 
 @login_required

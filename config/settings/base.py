@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "BonusStatusEnum": "referrals.models.ReferralBonus.Status",
+        "BonusActionStatusEnum": [("approved", "approved"), ("paid", "paid"), ("forfeited", "forfeited")],
         "WebhookEventTypeEnum": "integrations.models.EVENT_TYPE_CHOICES",
     },
 }
@@ -295,6 +297,16 @@ REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 365)
 if REFERRAL_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("REFERRAL_RETENTION_DAYS must be at least 1.")
 REFERRAL_EMAIL_SALT = env_str("REFERRAL_EMAIL_SALT")
+# Referral bonuses (issue 20): eligible this many days after the hire's start date.
+BONUS_RETENTION_DAYS = env_int("BONUS_RETENTION_DAYS", 90)
+# Response times (issue 20): a referral still "submitted" after REFERRAL_RESPONSE_DAYS working days
+# reminds its poster once; after REFERRAL_ESCALATION_DAYS working days HR is told. Any other active
+# status untouched for REFERRAL_STALE_DAYS calendar days does both. `send_referral_reminders` daily.
+REFERRAL_RESPONSE_DAYS = env_int("REFERRAL_RESPONSE_DAYS", 5)
+REFERRAL_ESCALATION_DAYS = env_int("REFERRAL_ESCALATION_DAYS", 10)
+REFERRAL_STALE_DAYS = env_int("REFERRAL_STALE_DAYS", 21)
+if min(BONUS_RETENTION_DAYS, REFERRAL_RESPONSE_DAYS, REFERRAL_ESCALATION_DAYS, REFERRAL_STALE_DAYS) < 0:
+    raise ImproperlyConfigured("Bonus and response-time day counts cannot be negative.")
 
 LOGGING = {
     "version": 1,
