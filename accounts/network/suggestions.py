@@ -357,6 +357,12 @@ def _met_at_pool(viewer_ids, pool, excluded):
     return found
 
 
+# Paths are counted as rows, not as connection ids: reading only (from_user, to_user) lets
+# PostgreSQL answer from the (from_user, to_user) unique index alone, where counting ids read a
+# heap page per friend-of-a-friend row (2,500 pages for a viewer with 70 connections at 100,000).
+PATHS = Count("*")
+
+
 def _second_degree_links(viewer_ids):
     """Connection rows mid → candidate where mid is an active connection of a viewer (annotated
     `viewer`) and the candidate is active: one row per mutual connection.
@@ -387,7 +393,7 @@ def _mutual_pool(viewer_ids, pool, excluded):
     ranked = (
         _second_degree_links(viewer_ids)
         .values("viewer", "to_user_id")
-        .annotate(n=Count("id"))
+        .annotate(n=PATHS)
         .annotate(rank=Window(RowNumber(), partition_by=F("viewer"), order_by=[F("n").desc(), F("to_user_id").asc()]))
         .filter(rank__lte=pool + widen)
         .values_list("viewer", "to_user_id", "n")
@@ -450,7 +456,7 @@ def _mutual_counts(viewer_ids, candidate_ids):
         _second_degree_links(viewer_ids)
         .filter(to_user_id__in=candidate_ids)
         .values("viewer", "to_user_id")
-        .annotate(n=Count("id"))
+        .annotate(n=PATHS)
         .values_list("viewer", "to_user_id", "n")
     )
 
