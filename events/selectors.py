@@ -93,8 +93,9 @@ class RankedAttendees:
     (event, employee) in order through the attendees from another division or location, reading
     only the rows up to the page's end: one query while the page lies among them. The page where
     they end also reads the first same-place attendees (two queries), and pages after it count
-    the others first (three queries, reading every attendee: only the last pages of a large
-    event, which cost what every page cost when the list was ranked by name).
+    the others first (three queries, each of the first two reading every attendee: only the last
+    pages, those of the viewer's own division and location, cost more than a ranking by name did
+    on every page).
     """
 
     def __init__(self, event: Event, viewer=None):
