@@ -47,7 +47,7 @@ def event_detail(request, pk):
     }
     if selectors.may_see_attendance(user, event):
         attending = selectors.is_attendee(user, event)
-        page = Paginator(selectors.attendees_of(event, viewer=user), ATTENDEES_PER_PAGE).get_page(
+        page = Paginator(selectors.RankedAttendees(event, viewer=user), ATTENDEES_PER_PAGE).get_page(
             request.GET.get("page")
         )
         rows = list(page)

@@ -7,12 +7,12 @@ The rule is in `suggestions_for`'s docstring; the digest asks for a batch with
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from ..models import Connection, ConnectionRequest, EmployeeSkill, SuggestionDismissal, User
+from ..models import Connection, ConnectionRequest, EmployeeSkill, Skill, SuggestionDismissal, User
 from ..roles import is_employee
 from .selectors import PENDING
 
@@ -29,6 +29,12 @@ OTHER_LOCATION_BOOST = 1.0
 # Each skill in common counts like a mutual connection, up to a cap (everyone lists "Excel").
 SHARED_SKILL_WEIGHT = 1.0
 SHARED_SKILLS_CAP = 5
+# Skills bring candidates of their own: people sharing the viewer's rare skills, those held by at
+# most RARE_SKILL_HOLDERS employees. Every holder of a rare skill is read, so this bounds the work
+# whatever the company size; a common skill ("Excel", "SQL" in a large company) says little about
+# two people and would bring thousands. At most SKILL_POOL of them per viewer, most shared first.
+RARE_SKILL_HOLDERS = 200
+SKILL_POOL = 50
 
 # Someone met at an event comes before every other reason: the meeting is fresh and real.
 MET_AT_EVENT_WEIGHT = 100.0
@@ -112,7 +118,9 @@ def suggestions_for(user, *, limit=10):
 
     Candidates are fellow attendees of events `user` attended (ranked first, with the reason "Both
     at <event>"), active employees with the same job function in another division or location,
-    and people with mutual connections (through active employees only). They are ranked by
+    people with mutual connections (through active employees only), and active employees who
+    share `user`'s rare skills (held by at most RARE_SKILL_HOLDERS people; up to SKILL_POOL of
+    them, those sharing the most first). They are ranked by
     SAME_FUNCTION_WEIGHT, the number of mutual connections (capped), a boost for crossing a
     division and a location, and SHARED_SKILL_WEIGHT per skill in common (capped; named in the
     reason: "3 skills in common: forecasting, Python, SQL"). Excluded: `user`, their connections, pending requests either way,
@@ -135,12 +143,13 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
     fellow attendees then come separately, up to `limit` of them before the counterparts (the
     digest's "From events you attended").
 
-    Nine queries for one employee; for a batch, seven plus two per distinct job function in it,
+    Nine queries for one employee; for a batch, eight plus one per distinct job function in it,
     whatever the size of the batch or the company: the exclusions, the fellow-attendee pool, the
-    mutual-connection pool (an aggregate limited per viewer in SQL), a pool of counterparts per
-    function, the mutual counts of those counterparts, the skills of the candidates and viewers
-    (links only, from which skills in common are counted before ranking), and one load of the
-    people finally suggested.
+    mutual-connection pool (an aggregate limited per viewer in SQL, then the kept candidates'
+    division, location and function), the pool of people sharing rare skills, a pool of
+    counterparts per function, the mutual counts of the counterparts and skill sharers, the skills
+    of the candidates and viewers (links only, from which skills in common are counted before
+    ranking), and one load of the people finally suggested.
     """
     viewers = [u for u in users if is_employee(u)]
     if not viewers or limit <= 0:
@@ -161,10 +170,16 @@ def suggestions_for_many(users, *, limit=10, counterparts_only=False):
                 candidate.mutual = known.mutual
             candidates[viewer_id][candidate.pk] = candidate
 
+    wanted = set()
+    # The digest shows counterparts only: no pool of people sharing skills for it.
+    for viewer_id, candidate in () if counterparts_only else _skill_pool(ids, min(pool, SKILL_POOL), excluded):
+        if candidate.pk not in candidates[viewer_id]:
+            candidates[viewer_id][candidate.pk] = candidate
+            wanted.add(candidate.pk)
+
     # The digest's three picks need no deep pool: a fixed one keeps its cost per recipient the same
     # in a company of a thousand and of a hundred thousand.
     counterparts = _counterpart_pools(viewers, size=pool if counterparts_only else SUGGESTION_POOL)
-    wanted = set()
     for viewer in viewers:
         for candidate in counterparts.get(viewer.job_function, ()):
             if (
@@ -342,6 +357,12 @@ def _met_at_pool(viewer_ids, pool, excluded):
     return found
 
 
+# Paths are counted as rows, not as connection ids: reading only (from_user, to_user) lets
+# PostgreSQL answer from the (from_user, to_user) unique index alone, where counting ids read a
+# heap page per friend-of-a-friend row (2,500 pages for a viewer with 70 connections at 100,000).
+PATHS = Count("*")
+
+
 def _second_degree_links(viewer_ids):
     """Connection rows mid → candidate where mid is an active connection of a viewer (annotated
     `viewer`) and the candidate is active: one row per mutual connection.
@@ -372,7 +393,7 @@ def _mutual_pool(viewer_ids, pool, excluded):
     ranked = (
         _second_degree_links(viewer_ids)
         .values("viewer", "to_user_id")
-        .annotate(n=Count("id"))
+        .annotate(n=PATHS)
         .annotate(rank=Window(RowNumber(), partition_by=F("viewer"), order_by=[F("n").desc(), F("to_user_id").asc()]))
         .filter(rank__lte=pool + widen)
         .values_list("viewer", "to_user_id", "n")
@@ -392,24 +413,61 @@ def _mutual_pool(viewer_ids, pool, excluded):
     return [(v, c, *attributes[c], n) for v, c, n in kept if c in attributes]
 
 
+def _skill_pool(viewer_ids, pool, excluded):
+    """[(viewer, candidate)]: for each viewer, up to `pool` active employees who share the most of
+    the viewer's rare skills (held by at most RARE_SKILL_HOLDERS employees), then by id; `excluded`
+    left out. One query.
+
+    Whether a skill is rare is asked of its index with an OFFSET (is there a holder past the
+    RARE_SKILL_HOLDERS-th?), so even a skill everyone has costs that many index entries, never
+    a count of its holders; the holders of rare skills are then all read (bounded by the same
+    number). Their skills in common are named later from the skill links, like every candidate's.
+    """
+    rare = Skill.objects.filter(links__employee_id__in=viewer_ids).filter(
+        ~Exists(EmployeeSkill.objects.filter(skill_id=OuterRef("pk")).order_by()[RARE_SKILL_HOLDERS:])
+    )
+    widen = max((len(ids) for ids in excluded.values()), default=0)
+    rows = (
+        EmployeeSkill.objects.filter(
+            skill__links__employee_id__in=viewer_ids, skill_id__in=rare.values("pk"), employee__is_active=True
+        )
+        .annotate(viewer=F("skill__links__employee_id"))
+        .exclude(employee_id=F("viewer"))
+        .values("viewer", "employee_id", "employee__division_id", "employee__location_id", "employee__job_function")
+        .annotate(n=Count("id"))
+        .annotate(rank=Window(RowNumber(), partition_by=F("viewer"), order_by=[F("n").desc(), F("employee_id").asc()]))
+        .filter(rank__lte=pool + widen)
+        .values_list(
+            "viewer", "employee_id", "employee__division_id", "employee__location_id", "employee__job_function", "rank"
+        )
+    )
+    found, per_viewer = [], defaultdict(int)
+    for viewer_id, pk, division_id, location_id, function, _rank in sorted(rows, key=lambda row: (row[0], row[-1])):
+        if pk in excluded[viewer_id] or per_viewer[viewer_id] >= pool:
+            continue
+        per_viewer[viewer_id] += 1
+        found.append((viewer_id, _Candidate(pk, division_id, location_id, function)))
+    return found
+
+
 def _mutual_counts(viewer_ids, candidate_ids):
     """(viewer, candidate, mutual count) for the given candidates (those with at least one)."""
     return list(
         _second_degree_links(viewer_ids)
         .filter(to_user_id__in=candidate_ids)
         .values("viewer", "to_user_id")
-        .annotate(n=Count("id"))
+        .annotate(n=PATHS)
         .values_list("viewer", "to_user_id", "n")
     )
 
 
 def _counterpart_pools(viewers, *, size=SUGGESTION_POOL):
-    """{job function: up to `size` active employees with it}, two queries per function,
+    """{job function: up to `size` active employees with it}, one query per function,
     drawn from a different stretch of the company for each viewer (or batch).
 
     An index walk on (job_function, id) from the batch's first viewer, upwards or downwards by the
-    parity of that id, then the other way for when one end of the company comes first (two
-    queries per function): sorting every employee of a function by a shuffled key cost a sort of
+    parity of that id, then the other way for when one end of the company comes first (both
+    in one query per function): sorting every employee of a function by a shuffled key cost a sort of
     thousands of rows per page in a large company, and this reads `size` index entries.
     """
     pools = {}
@@ -419,11 +477,26 @@ def _counterpart_pools(viewers, *, size=SUGGESTION_POOL):
             by_function[viewer.job_function].append(viewer.pk)
     for function, viewer_ids in by_function.items():
         pivot = min(viewer_ids)
-        same = User.objects.active().filter(job_function=function).values_list("id", "division_id", "location_id")
-        up, down = same.filter(id__gt=pivot).order_by("id"), same.filter(id__lt=pivot).order_by("-id")
-        first, then = (up, down) if pivot % 2 else (down, up)
-        # Both walks always run (two index reads), so the query count never depends on the data;
-        # the second only matters near one end of the company.
-        rows = (list(first[:size]) + list(then[:size]))[:size]
-        pools[function] = [_Candidate(pk, division_id, location_id, function) for pk, division_id, location_id in rows]
+        same = User.objects.active().filter(job_function=function)
+        up = same.filter(id__gt=pivot).order_by("id").values("id")[:size]
+        down = same.filter(id__lt=pivot).order_by("-id").values("id")[:size]
+        # Both walks run in one query (a union of two limited index reads; the limits sit in IN
+        # subqueries, which SQLite allows where it refuses them in a union's parts), so the
+        # query count never depends on the data; the second walk only matters near one end of
+        # the company. The union's order is none: each walk's order is restored here.
+        rows = (
+            same.filter(id__in=up)
+            .values_list("id", "division_id", "location_id")
+            .order_by()
+            .union(same.filter(id__in=down).values_list("id", "division_id", "location_id").order_by(), all=True)
+        )
+        above, below = [], []
+        for row in rows:
+            (above if row[0] > pivot else below).append(row)
+        above.sort()
+        below.sort(reverse=True)
+        first, then = (above, below) if pivot % 2 else (below, above)
+        pools[function] = [
+            _Candidate(pk, division_id, location_id, function) for pk, division_id, location_id in (first + then)[:size]
+        ]
     return pools

@@ -288,7 +288,7 @@ def test_a_batch_with_skills_runs_the_same_queries(poster, counterparts, django_
         people.append(person)
     # The budgets of tests/accounts/test_network_queries.py: skills cost one query for the whole
     # batch (the candidates' skill links), not one a person.
-    with django_assert_max_num_queries(7 + 2 * 1):
+    with django_assert_max_num_queries(8 + 1 * 1):
         found = network.suggestions_for_many(people, limit=3)
     assert any("in common" in s.reason for s in found[poster.pk])
     with django_assert_max_num_queries(9):
