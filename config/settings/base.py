@@ -1,10 +1,13 @@
 """Settings shared by every environment. Every knob is read from the environment (see README)."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from accounts.saml import saml_provider_settings
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -197,6 +201,13 @@ if OIDC_SERVER_URL:
     }
 # Only accounts that HR already provisioned may come in through SSO unless sign-up is open.
 OIDC_ALLOW_SIGNUP = env_bool("OIDC_ALLOW_SIGNUP", False)
+
+# SAML 2.0 sign-in: allauth's SAML provider, from the SAML_* variables (accounts/saml.py); off
+# when none is set. Sign-up through SAML, like OIDC's, is closed unless SAML_ALLOW_SIGNUP.
+_saml = saml_provider_settings(os.environ)
+if _saml:
+    SOCIALACCOUNT_PROVIDERS["saml"] = _saml
+SAML_ALLOW_SIGNUP = env_bool("SAML_ALLOW_SIGNUP", False)
 
 # --- SCIM 2.0 provisioning (accounts/scim.py, on django-scim2) ------------------------------------
 # Create a division or location that the identity provider names and the directory lacks;
