@@ -340,6 +340,9 @@ def test_a_scim_token_cannot_use_the_api(client, poster):
         == 403
     )
     assert client.get("/api/v1/employees/", **headers).status_code == 403
+    assert client.get("/api/v1/divisions/", **headers).status_code == 403
+    OpeningFactory(posted_by=poster, visibility=Opening.Visibility.COMPANY)
+    assert client.get("/api/v1/openings/", **headers).json()["results"] == []  # not an employee, not HR
     assert not User.objects.filter(email="x@example.com").exists()
     assert User.objects.get(pk=poster.pk).is_active
 
