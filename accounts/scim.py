@@ -47,6 +47,9 @@ GROUP_SCHEMAS = frozenset({constants.SchemaURI.GROUP})
 PATCH_SCHEMAS = frozenset({constants.SchemaURI.PATCH_OP})
 # A page is at most this long, whatever `count` asks (ServiceProviderConfig says so too).
 MAX_PAGE = 200
+MAX_FILTER_LENGTH = 2000
+# Ids are database integers: anything longer than this is no id (and would overflow a bigint).
+MAX_ID_DIGITS = 18
 
 # Filterable attributes -> model fields. Every other attribute is an invalidFilter error.
 USER_FILTER_MAP = {
@@ -363,6 +366,10 @@ class ScimUser(SCIMUser):
             raise bad_request(" ".join(m for ms in error.message_dict.values() for m in ms)) from None
         if "manager" in names:
             wanted["manager"] = self._manager(names["manager"])
+        for name, value in wanted.items():
+            limit = User._meta.get_field(name).max_length
+            if isinstance(value, str) and limit and len(value) > limit:
+                raise bad_request(f"“{name}” is longer than {limit} characters.")
         return wanted
 
     def _full_name(self, names):
@@ -381,7 +388,7 @@ class ScimUser(SCIMUser):
         if not ref:
             return None
         manager = None
-        if ref.isdigit():
+        if is_id(ref):
             manager = User.objects.filter(pk=int(ref)).first()
         if manager is None:
             manager = User.objects.filter(employee_id=ref).first()
@@ -537,6 +544,9 @@ class ScimGroup(SCIMGroup):
             raise bad_request(f"The PATCH path “{path}” is not an attribute of a Group.", "invalidPath")
 
     def save(self):
+        for value in (self.new_name, self.new_external_id):
+            if value is not None and len(value) > 255:
+                raise bad_request("A group's displayName and externalId are at most 255 characters.")
         if self.new_name is not None and (
             DirectoryGroup.objects.filter(name__iexact=self.new_name).exclude(pk=self.obj.pk).exists()
         ):
@@ -591,6 +601,22 @@ class ScimGroup(SCIMGroup):
         audit.note(self.request, action="group.delete", object_type="directorygroup", object_id=str(pk), changes={})
 
 
+def has_nul(data):
+    """PostgreSQL text cannot hold NUL: a value with one is refused before it reaches the database."""
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(has_nul(v) for v in data)
+    return False
+
+
+def is_id(value):
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+
+
 def is_hr_group(name):
     return (name or "").strip().lower() in {n.strip().lower() for n in settings.SCIM_HR_GROUPS}
 
@@ -601,7 +627,7 @@ def member_ids(members):
     ids = set()
     for member in members:
         value = str(member.get("value", "")).strip()
-        if not value.isdigit():
+        if not is_id(value):
             raise bad_request(f"Unknown member id “{value}”.")
         ids.add(int(value))
     return ids
@@ -614,6 +640,8 @@ def scim_filter(query, attr_map):
     """A SCIM filter as a Q object: eq, ne, co, sw, ew, pr with and/or/not, on the attributes of
     `attr_map`; anything else is invalidFilter (400). eq compares case-insensitively (RFC 7643
     says userName and emails are case-insensitive)."""
+    if not isinstance(query, str) or "\x00" in query or len(query) > MAX_FILTER_LENGTH:
+        raise bad_request(f"A filter is text of at most {MAX_FILTER_LENGTH} characters, without NUL.", "invalidFilter")
     _check_filter_attributes(query, attr_map)
     try:
         q = get_query(query, attr_map)
@@ -661,7 +689,7 @@ class ListMixin:
             except ValueError:
                 raise bad_request(f"“{name}” must be a whole number.", "invalidValue") from None
 
-        start = max(number("startIndex", 1), 1)  # RFC 7644 3.4.2.4: below 1 is read as 1
+        start = min(max(number("startIndex", 1), 1), 10**12)  # RFC 7644 3.4.2.4: below 1 is read as 1
         count = min(max(number("count", 100), 0), MAX_PAGE)
         return start, count
 
@@ -689,7 +717,7 @@ class ListMixin:
         uuid = self.kwargs.get(self.lookup_url_kwarg)
         if uuid is None:
             raise bad_request("This operation needs a resource id in the URL.", "noTarget")
-        obj = self.queryset().filter(pk=int(uuid)).first() if str(uuid).isdigit() else None
+        obj = self.queryset().filter(pk=int(uuid)).first() if is_id(uuid) else None
         if obj is None:
             raise scim_errors.NotFoundError(uuid)
         return obj
@@ -701,6 +729,8 @@ class ListMixin:
             raise bad_request(f"The body is not valid JSON: {error}", "invalidSyntax") from None
         if not isinstance(data, dict):
             raise bad_request("The body must be a JSON object.", "invalidSyntax")
+        if has_nul(data):
+            raise bad_request("Text may not contain the NUL character.")
         return data
 
     def patch(self, request, *args, **kwargs):

@@ -277,3 +277,14 @@ def test_configuration_from_metadata_xml(idp_keys):
 def test_a_half_done_configuration_fails_at_start_up(environ):
     with pytest.raises(ImproperlyConfigured):
         saml_provider_settings(environ)
+
+
+def test_the_attribute_mapping_comes_from_the_environment(idp_keys):
+    _, cert = idp_keys
+    environ = {"SAML_IDP_ENTITY_ID": IDP_ENTITY_ID, "SAML_IDP_SSO_URL": IDP_SSO_URL, "SAML_IDP_X509CERT": cert}
+
+    default = saml_provider_settings(environ)["APPS"][0]["settings"]["attribute_mapping"]
+    custom = saml_provider_settings({**environ, "SAML_ATTRIBUTE_MAPPING": '{"email": "mail", "first_name": "gn"}'})
+
+    assert EMAIL_ATTRIBUTE in default["email"]
+    assert custom["APPS"][0]["settings"]["attribute_mapping"] == {"email": "mail", "first_name": "gn"}

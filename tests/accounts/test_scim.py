@@ -420,6 +420,39 @@ def test_bad_patches(scim, poster, operation, scim_type):
     assert poster.title == title
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        user_body(title="x" * 151),
+        user_body(name={"formatted": "Ada\x00Lovelace"}),
+        user_body(**{ENTERPRISE: {"employeeNumber": "9" * 65}}),
+        user_body(**{ENTERPRISE: {"manager": {"value": "9" * 40}}}),
+        user_body(name={"formatted": "Ada\u202eLovelace"}),
+        user_body(name="Ada"),
+        user_body(emails="ada@example.com"),
+        user_body(addresses=[{"type": "work", "locality": ["Berlin"]}]),
+        user_body(title={"text": "x"}),
+    ],
+)
+def test_values_the_database_cannot_hold_are_400_not_500(scim, body):
+    before = (User.objects.count(), AuditEvent.objects.count(), OutboxEvent.objects.count())
+
+    assert_scim_error(scim.post("/scim/v2/Users", body), 400, "invalidValue")
+    assert nothing_written(before)
+
+
+def test_ids_and_pages_beyond_the_database_are_not_500(scim, poster):
+    assert_scim_error(scim.get("/scim/v2/Users/" + "9" * 40), 404)
+    assert scim.get("/scim/v2/Users?startIndex=" + "9" * 40).status_code == 200
+    assert_scim_error(scim.get(filter_path('userName eq "a\x00b"')), 400, "invalidFilter")
+    group = scim.post("/scim/v2/Groups", {"schemas": [GROUP], "displayName": "G"}).json()
+    response = scim.patch(
+        f"/scim/v2/Groups/{group['id']}", {"op": "add", "path": "members", "value": [{"value": "9" * 40}]}
+    )
+    assert_scim_error(response, 400, "invalidValue")
+    assert_scim_error(scim.post("/scim/v2/Groups", {"schemas": [GROUP], "displayName": "G" * 256}), 400, "invalidValue")
+
+
 def test_a_patch_without_the_patch_schema_is_refused(scim, poster):
     response = scim.call("PATCH", f"/scim/v2/Users/{poster.pk}", {"schemas": [CORE], "Operations": []})
 
@@ -472,6 +505,18 @@ def test_filters_find_the_employee(scim, poster, direct, expression):
 
     assert data["totalResults"] == 1, data
     assert [r["id"] for r in data["Resources"]] == [str(poster.pk)]
+
+
+def test_case_folding_beyond_ascii_depends_on_the_database(scim, db):
+    from django.db import connection
+
+    UserFactory(email="émile@example.com")
+
+    found = scim.get(filter_path('userName eq "ÉMILE@example.com"')).json()["totalResults"]
+
+    # PostgreSQL's UPPER() folds every letter; SQLite's LIKE only ASCII ones (README, SCIM section).
+    assert found == (1 if connection.vendor == "postgresql" else 0)
+    assert scim.get(filter_path('userName eq "émile@EXAMPLE.com"')).json()["totalResults"] == 1
 
 
 def test_active_eq_false_lists_the_leavers(scim, poster, former):
