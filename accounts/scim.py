@@ -413,11 +413,14 @@ class ScimUser(SCIMUser):
             if employee is None:
                 if not wanted.get("full_name"):
                     raise bad_request("A new user needs name.formatted, name.givenName/familyName or displayName.")
+                changes = wanted
                 self.obj = services.employee_create(**wanted)
                 action = "employee.create"
             else:
                 changes = {k: v for k, v in wanted.items() if getattr(employee, k) != v}
-                self.obj = services.employee_update(employee=employee, **changes)
+                # A full sync PUTs everyone; who is already as sent is left untouched.
+                if changes:
+                    self.obj = services.employee_update(employee=employee, **changes)
                 action = "employee.deactivate" if changes.get("is_active") is False else "employee.update"
         except ValidationError as error:
             raise self._validation_error(error) from None
@@ -426,7 +429,7 @@ class ScimUser(SCIMUser):
             action=action,
             object_type="employee",
             object_id=str(self.obj.pk),
-            changes={k: getattr(v, "pk", v) for k, v in wanted.items()},
+            changes={k: getattr(v, "pk", v) for k, v in changes.items()},
         )
 
     @staticmethod
