@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from accounts.models import ApiToken, DirectoryGroup, Division, Location, ServiceAccount, User
 from accounts.roles import is_hr
@@ -65,8 +65,9 @@ class Scim:
 
 
 @pytest.fixture
-def scim(client, db):
-    return Scim(client, scim_token())
+def scim(db):
+    # CSRF checks on, as for a real client: SCIM writes come with a token, never a session cookie.
+    return Scim(Client(enforce_csrf_checks=True), scim_token())
 
 
 @pytest.fixture
