@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
+from django.shortcuts import render
 
 
 def email_domain_allowed(email):
@@ -47,15 +49,33 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
 
+SSO_SIGNUP_SETTINGS = {"saml": "SAML_ALLOW_SIGNUP"}
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
-        """Through SSO, only employees HR provisioned come in, unless OIDC_ALLOW_SIGNUP is on.
+        """Through SSO (OIDC, SAML), only employees who already exist come in, unless the
+        provider's sign-up setting is on (OIDC_ALLOW_SIGNUP, SAML_ALLOW_SIGNUP); then only
+        addresses in ALLOWED_SIGNUP_DOMAINS, as for every other sign-up.
 
-        Provisioned employees are matched by their verified email (allauth's email
-        authentication), so they need no separate sign-up.
+        Existing employees (provisioned by SCIM, the API or the CSV import) are matched by their
+        verified email (allauth's email authentication), so they need no separate sign-up.
         """
         email = (sociallogin.user.email or "").lower()
-        return settings.OIDC_ALLOW_SIGNUP and email_domain_allowed(email)
+        setting = SSO_SIGNUP_SETTINGS.get(getattr(sociallogin.provider, "id", ""), "OIDC_ALLOW_SIGNUP")
+        return bool(getattr(settings, setting, False)) and email_domain_allowed(email)
+
+    def pre_social_login(self, request, sociallogin):
+        """A deactivated employee is refused through SSO with the inactive page, before allauth
+        would send them to a sign-up page that cannot help them."""
+        from .models import User
+
+        email = (sociallogin.user.email or "").strip()
+        user = sociallogin.user if sociallogin.is_existing else None
+        if user is None and email:
+            user = User.objects.filter(email__iexact=email).first()
+        if user is not None and user.pk and not user.is_active:
+            raise ImmediateHttpResponse(render(request, "account/account_inactive.html", status=403))
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)

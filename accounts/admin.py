@@ -190,7 +190,7 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     list_display = ["name", "description", "is_active", "created_at"]
     search_fields = ["name"]
     list_filter = ["is_active"]
-    actions = ["issue_token_hr", "issue_token_hr_read", "issue_token_hr_write"]
+    actions = ["issue_token_hr", "issue_token_hr_read", "issue_token_hr_write", "issue_token_scim"]
 
     def _issue(self, request, queryset, scope):
         issued = []
@@ -224,6 +224,12 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     @admin.action(description="Issue a token with scope hr:write", permissions=["change"])
     def issue_token_hr_write(self, request, queryset):
         return self._issue(request, queryset, ApiToken.Scope.HR_WRITE)
+
+    @admin.action(
+        description="Issue a token with scope scim (an identity provider's SCIM client)", permissions=["change"]
+    )
+    def issue_token_scim(self, request, queryset):
+        return self._issue(request, queryset, ApiToken.Scope.SCIM)
 
 
 @admin.register(ApiToken)

@@ -245,6 +245,7 @@ class ApiToken(models.Model):
         HR = "hr", "hr (read and write)"
         HR_READ = "hr:read", "hr:read"
         HR_WRITE = "hr:write", "hr:write"
+        SCIM = "scim", "scim (an identity provider's SCIM provisioning)"
 
     name = models.CharField(max_length=100, blank=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens")
@@ -289,6 +290,26 @@ class ApiToken(models.Model):
     @classmethod
     def generate_plain(cls):
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class DirectoryGroup(models.Model):
+    """A group pushed by the identity provider through SCIM (/scim/v2/Groups).
+
+    Groups are kept as the IdP sends them and grant nothing by themselves; only a group named in
+    SCIM_HR_GROUPS makes its members HR (accounts.services.employee_sync_hr_from_groups).
+    """
+
+    name = models.CharField(max_length=255, unique=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(User, blank=True, related_name="directory_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
 
 # --- The network ------------------------------------------------------------------------------

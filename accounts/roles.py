@@ -165,6 +165,10 @@ SCOPE_PERMISSIONS = {
     },
 }
 SCOPE_PERMISSIONS["hr"] = SCOPE_PERMISSIONS["hr:read"] | SCOPE_PERMISSIONS["hr:write"]
+# An identity provider's SCIM client: /scim/v2/ only. It holds none of the API's permissions, so
+# it can neither read nor write /api/v1/, and no hr token holds this one.
+SCIM_PERMISSION = "accounts.scim_provision"
+SCOPE_PERMISSIONS["scim"] = {SCIM_PERMISSION}
 
 
 def is_hr(user):
@@ -175,6 +179,12 @@ def is_hr(user):
 def can_manage_employees(user):
     """Provisioning and deactivating employees is HR's: the HR group or a service scoped `hr`."""
     return has_scope(user, "accounts.manage_employees")
+
+
+def can_provision_scim(actor):
+    """SCIM (/scim/v2/) is for an identity provider's service token with scope `scim`, and nobody
+    else: not an hr token, not an employee, not HR's own session."""
+    return is_service(actor) and has_scope(actor, SCIM_PERMISSION)
 
 
 def sync_hr_group():

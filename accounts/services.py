@@ -16,7 +16,7 @@ from config.text import INVISIBLE, invisible_control_errors
 from config.text import MESSAGE as INVISIBLE_MESSAGE
 from integrations.outbox import emit, employee_payload
 
-from .models import ApiToken, EmployeeSkill, Skill, User
+from .models import ApiToken, DirectoryGroup, EmployeeSkill, Skill, User
 
 
 def token_issue(*, user=None, service_account=None, scope="", name=""):
@@ -202,6 +202,66 @@ def employee_set_verified_email(employee):
     EmailAddress.objects.update_or_create(
         user=employee, email=employee.email, defaults={"verified": True, "primary": True}
     )
+
+
+# --- Org units and groups pushed by an identity provider (SCIM) --------------------------------
+
+UNKNOWN_ORG_UNIT_MESSAGE = (
+    "Unknown {kind} “{name}”. Create it in the directory first (API or admin), or set "
+    "SCIM_CREATE_ORG_UNITS to let the identity provider create it."
+)
+
+
+def org_unit_resolve(model, name, *, create):
+    """The division or location an identity provider names: matched by code or name,
+    case-insensitively. An unknown one is created (code from its name) only if `create`;
+    otherwise ValidationError with UNKNOWN_ORG_UNIT_MESSAGE on the unit's kind. None for no name."""
+    from django.db.models import Q
+    from django.utils.text import slugify
+
+    name = " ".join(str(name or "").split())
+    if not name:
+        return None
+    unit = model.objects.filter(Q(code__iexact=name) | Q(name__iexact=name)).order_by("pk").first()
+    if unit is not None:
+        return unit
+    kind = model._meta.verbose_name
+    if not create:
+        raise ValidationError({kind: [UNKNOWN_ORG_UNIT_MESSAGE.format(kind=kind, name=name[:120])]})
+    _refuse_invisible(name=name)
+    code = (slugify(name) or "unit")[:32]
+    unit, _ = model.objects.get_or_create(code=code, defaults={"name": name[:120]})
+    return unit
+
+
+def employee_sync_hr_from_groups(*, actor, employees, hr_group_names):
+    """Whether an employee is HR, as the identity provider's groups say: HR if a member of a
+    DirectoryGroup named (case-insensitively) in `hr_group_names`, not HR otherwise. Only the
+    `employees` whose groups just changed are looked at, so HR granted in the admin to people the
+    IdP never grouped stays. Nobody but a superuser changes a superuser (accounts.roles).
+    Returns the employees whose HR status changed."""
+    from .roles import employee_change_check, sync_hr_group
+
+    wanted_names = {name.strip().lower() for name in hr_group_names if name.strip()}
+    employees = list(employees)
+    if not employees:
+        return []
+    hr_ids = set()
+    if wanted_names:
+        for group in DirectoryGroup.objects.filter(members__in=employees).prefetch_related("members").distinct():
+            if group.name.lower() in wanted_names:
+                hr_ids |= {member.pk for member in group.members.all()}
+    hr_group = sync_hr_group()
+    current = set(hr_group.user_set.filter(pk__in=[e.pk for e in employees]).values_list("pk", flat=True))
+    changed = []
+    for employee in employees:
+        should = employee.pk in hr_ids
+        if should == (employee.pk in current):
+            continue
+        employee_change_check(actor=actor, employee=employee)
+        (hr_group.user_set.add if should else hr_group.user_set.remove)(employee)
+        changed.append(employee)
+    return changed
 
 
 # --- The profile: what I do, skills, open to talk -------------------------------------------------

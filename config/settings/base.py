@@ -1,9 +1,13 @@
 """Settings shared by every environment. Every knob is read from the environment (see README)."""
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from accounts.saml import saml_provider_settings
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -26,12 +30,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "django_scim",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -195,6 +201,41 @@ if OIDC_SERVER_URL:
     }
 # Only accounts that HR already provisioned may come in through SSO unless sign-up is open.
 OIDC_ALLOW_SIGNUP = env_bool("OIDC_ALLOW_SIGNUP", False)
+
+# SAML 2.0 sign-in: allauth's SAML provider, from the SAML_* variables (accounts/saml.py); off
+# when none is set. Sign-up through SAML, like OIDC's, is closed unless SAML_ALLOW_SIGNUP.
+_saml = saml_provider_settings(os.environ)
+if _saml:
+    SOCIALACCOUNT_PROVIDERS["saml"] = _saml
+SAML_ALLOW_SIGNUP = env_bool("SAML_ALLOW_SIGNUP", False)
+
+# --- SCIM 2.0 provisioning (accounts/scim.py, on django-scim2) ------------------------------------
+# Create a division or location that the identity provider names and the directory lacks;
+# off by default, so a typo in the IdP is an error rather than a new division.
+SCIM_CREATE_ORG_UNITS = env_bool("SCIM_CREATE_ORG_UNITS", False)
+# SCIM groups (by displayName) whose members are HR; other groups are kept and grant nothing.
+SCIM_HR_GROUPS = env_list("SCIM_HR_GROUPS")
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": urlsplit(SITE_URL).netloc or "localhost",
+    "SCHEME": urlsplit(SITE_URL).scheme or "https",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "Bearer token",
+            "description": "A service token with scope scim: manage.py issue_token --service NAME --scope scim",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "primary": True,
+        }
+    ],
+    "USER_ADAPTER": "accounts.scim.ScimUser",
+    "GROUP_MODEL": "accounts.models.DirectoryGroup",
+    "GROUP_ADAPTER": "accounts.scim.ScimGroup",
+    "BASE_LOCATION_GETTER": "accounts.scim.base_location",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "accounts.scim.ServiceProviderConfig",
+    "GET_EXTRA_MODEL_FILTER_KWARGS_GETTER": "accounts.scim.filter_kwargs_getter",
+    "AUTH_CHECK_MIDDLEWARE": "accounts.scim_auth.ScimAuthCheck",
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="scim"',
+}
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scope",
             choices=[s for s in ApiToken.Scope.values if s],
-            help="Scope of a service token: hr (read and write), hr:read or hr:write.",
+            help="Scope of a service token: hr (read and write), hr:read, hr:write, or scim (an identity provider's SCIM client).",
         )
         parser.add_argument("--name", default="", help="A label to recognise the token later.")
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             )
         else:
             if not scope:
-                raise CommandError("A service token needs --scope (hr, hr:read or hr:write).")
+                raise CommandError("A service token needs --scope (hr, hr:read, hr:write or scim).")
             account, created = ServiceAccount.objects.get_or_create(name=service.strip())
             if not account.is_active:
                 raise CommandError(f"The service account {account.name!r} is disabled.")
