@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Connection, User
+from analytics.views import hr_analytics
 from openings.digest import week_of
 from openings.models import DigestDelivery, Opening
 from openings.visibility import viewer_is_hr
@@ -105,4 +106,7 @@ def hr_overview(user, *, now=None):
 def dashboard(request):
     if not (viewer_is_hr(request.user) and viewer_sees_all_referrals(request.user)):
         raise PermissionDenied
-    return render(request, "hr/dashboard.html", hr_overview(request.user))
+    analytics = hr_analytics(request)  # issue 19: templates/analytics/_hr_analytics.html
+    return render(
+        request, "hr/dashboard.html", hr_overview(request.user) | analytics, status=analytics["analytics"]["status"]
+    )

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "integrations",
     "background",
     "events",
+    "analytics",
 ]
 
 MIDDLEWARE = [
