@@ -47,7 +47,8 @@ def test_dashboard_queries_are_constant(client, django_assert_max_num_queries, h
         OpeningFactory(posted_by=poster, opened_at=timezone.now() - timedelta(days=45))
     client.force_login(hr)
     # 17 since issue 18: the table of events by the connections they created is one aggregate query.
-    with django_assert_max_num_queries(17):
+    # 29 since issue 19: the analytics (8 referral aggregates, 4 snapshot reads; tests/analytics).
+    with django_assert_max_num_queries(29):
         assert client.get("/hr/").status_code == 200
 
 
@@ -115,4 +116,4 @@ def test_events_table_queries_constant(client, hr):
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/hr/").status_code == 200
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 17
+    assert counts[0] == counts[1] <= 29  # 17 and the analytics (issue 19)
