@@ -47,6 +47,8 @@ class Chart:
 def _number(value) -> float | None:
     if isinstance(value, Cell):
         return None if value.value is None else float(value.value)
+    if isinstance(value, str):  # "nearly 100%": a hidden value draws no bar
+        return None
     return None if value is None else float(value)
 
 

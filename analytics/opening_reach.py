@@ -30,9 +30,14 @@ class PlaceRow:
     name: str
     headcount: Cell
     reached: Cell
-    reached_share: float | None  # of the place's people
+    reached_share: float | str | None  # of the place's people
     company_share: float | None  # the place's share of the company
     audience_share: float | None  # the place's share of the opening's audience
+
+    @property
+    def shares_text(self) -> list[str]:
+        """The three shares as they read on the page."""
+        return [share_text(v) for v in (self.reached_share, self.company_share, self.audience_share)]
 
     def as_dict(self) -> dict:
         return {
@@ -68,9 +73,10 @@ def _rows(units, reached_by: dict, headcount_by: dict, total_reached: int, total
     return rows
 
 
-def _names(names: list[str]) -> str:
+def _names(names: list[str], kind: str) -> str:
     if len(names) > NAMED_AT_MOST:
-        names = [*names[:NAMED_AT_MOST], f"{len(names) - NAMED_AT_MOST} more"]
+        rest = len(names) - NAMED_AT_MOST
+        names = [*names[:NAMED_AT_MOST], f"{rest} other {kind if rest > 1 else kind.rstrip('s')}"]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
@@ -83,10 +89,10 @@ def left_out(rows: list[PlaceRow]) -> list[str]:
 def nudge(divisions: list[PlaceRow], locations: list[PlaceRow], wider: dict | None, n_locations: dict) -> list[str]:
     """The plain sentences under the table: whole places left out, and what the wider level adds."""
     sentences = []
-    for rows in (locations, divisions):
+    for rows, kind in ((locations, "locations"), (divisions, "divisions")):
         names = left_out(rows)
         if names:
-            sentences.append(f"Nobody in {_names(names)} will see this.")
+            sentences.append(f"Nobody in {_names(names, kind)} will see this.")
     if wider and sentences:
         more = cell(sum(wider["by_location"].values()))
         places = sum(1 for loc_id, n in wider["by_location"].items() if n and loc_id in n_locations)

@@ -58,13 +58,21 @@ def cell(n: int, *, of: int | None = None) -> Cell:
     return Cell(n, _fmt(n))
 
 
-def share(part: Cell, whole: int) -> float | None:
+NEARLY_ALL = "nearly 100%"
+
+
+def share(part: Cell, whole: int) -> float | str | None:
     """`part` as a percentage of `whole` (one decimal; 0 of nobody is 0), or None when `part` is
-    suppressed: a percentage of a hidden number would reveal it."""
+    suppressed: a percentage of a hidden number would reveal it. For "all but fewer than 5" it
+    reads "nearly 100%", which says no more than the count does."""
+    if part.text == ALL_BUT_FEWER:
+        return NEARLY_ALL
     if part.value is None:
         return None
     return round(100 * part.value / whole, 1) if whole else 0.0
 
 
-def share_text(value: float | None) -> str:
+def share_text(value: float | str | None) -> str:
+    if isinstance(value, str):
+        return value
     return FEWER if value is None else f"{value:g}%"

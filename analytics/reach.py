@@ -86,7 +86,7 @@ def reached_ids() -> tuple[set[int], int]:
     reached: set[int] = set()
     n = 0
     for opening in hidden_open_openings().order_by("pk").iterator(chunk_size=500):
-        reached.update(audience(opening).values_list("pk", flat=True))
+        reached.update(audience(opening).order_by().values_list("pk", flat=True))
         n += 1
     return reached, n
 

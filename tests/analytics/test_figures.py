@@ -74,6 +74,7 @@ def test_reach_snapshot_by_group_with_small_cells_hidden(company):
     location = {r["group"]: r for r in public_rows(tables["reach_location"])}
     # Toronto: 7 of 9 reached would single out the 2 who are not.
     assert location["Toronto"]["reached"] == "all but fewer than 5"
+    assert location["Toronto"]["reached_share"] == "nearly 100%"
     assert location["Toronto"]["headcount_share"] == 60.0
     assert location["Sydney"]["reached"] == 0
     tenure = {r["group"]: r for r in public_rows(tables["reach_tenure"])}
