@@ -6,10 +6,12 @@ not change anything seeded before it.
 
 from datetime import timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from openings.models import Opening
+from referrals.models import Referral
 
 from .models import ReachCell, ReachSnapshot
 from .reach import snapshot_take
@@ -33,9 +35,10 @@ def seed_analytics(rng, company, stdout):
         # In the small demo company anyone's extended network is nearly everyone: open hidden
         # openings are network-only there, so the reach has gaps to show (People & HR, Legal, New
         # York) and the poster's page its nudge ("Extended network would reach … more people").
-        Opening.objects.filter(status=Opening.Status.OPEN, visibility=Opening.Visibility.EXTENDED).update(
-            visibility=Opening.Visibility.NETWORK
-        )
+        # Those with referrals stay extended: each demo referral was made to an opening its referrer could see.
+        Opening.objects.filter(status=Opening.Status.OPEN, visibility=Opening.Visibility.EXTENDED).exclude(
+            Exists(Referral.objects.filter(opening_id=OuterRef("pk")))
+        ).update(visibility=Opening.Visibility.NETWORK)
     today = snapshot_take(now=now)
     _history(today, rng)
     stdout.write(

@@ -13,6 +13,8 @@ from accounts.models import Division
 PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days"), ("custom", "Custom")]
 DEFAULT_PERIOD = "90"
 MAX_YEARS = 5
+# Days far outside any company's history are refused rather than overflow the date arithmetic.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,18 @@ class RangeForm(forms.Form):
     def __init__(self, *args, today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not (EARLIEST <= day <= LATEST):
+            raise forms.ValidationError(f"Give a day between {EARLIEST.year} and {LATEST.year}.")
+        return day
+
+    def clean_start(self):
+        return self._clean_day("start")
+
+    def clean_end(self):
+        return self._clean_day("end")
 
     def clean_division(self):
         code = self.cleaned_data.get("division") or ""

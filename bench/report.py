@@ -82,7 +82,7 @@ def table(runs):
 
 
 def analytics_markdown():
-    """The analytics section (issue 19) from bench/results/analytics.json, if bench/analytics.py ran."""
+    """The analytics section (issue 19) from bench/results/analytics.json, if bench/reach_bench.py ran."""
     path = RESULTS / "analytics.json"
     if not path.exists():
         return ""

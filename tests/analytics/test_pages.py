@@ -42,6 +42,8 @@ def test_hr_page_without_a_snapshot_says_how_to_take_one(hr_client):
         ("division=nope", "division", "No division has the code “nope”"),
         ("period=7", "period", "Select a valid choice"),
         ("start=not-a-date", "start", "valid date"),
+        ("start=9998-01-01&end=9999-12-31", "start", "between 1900 and 2999"),
+        ("period=custom&start=0001-01-01&end=0001-01-02", "start", "between 1900 and 2999"),
     ],
 )
 def test_a_bad_range_is_a_400_with_the_field_message(hr_client, query, field, message):

@@ -1,6 +1,6 @@
 """Benchmark the analytics (issue 19) on seeded PostgreSQL databases, and write bench/results/analytics.json.
 
-    .venv/bin/python bench/analytics.py --databases 1000=referral_bench_1000 10000=referral_bench_10000 \\
+    .venv/bin/python bench/reach_bench.py --databases 1000=referral_bench_1000 10000=referral_bench_10000 \\
         100000=referral_bench_100000 --page-size 100000
 
 For each size: `snapshot_reach` run in a fresh process (wall time, and the process's peak resident
@@ -70,14 +70,14 @@ YEAR_SQL = [
             relationship, why_fit, consent_confirmed, status, decline_reason, created_at, updated_at,
             status_changed_at, personal_data_erased_at)
         SELECT opening_id, opening_title, referrer_id, candidate_name, candidate_email,
-            candidate_email_hash || '-' || %(k)s, 'src:' || id, candidate_profile_url, candidate_employee_id,
+            left(candidate_email_hash, 62) || '-' || %(k)s, 'src:' || id, candidate_profile_url, candidate_employee_id,
             is_self_referral, relationship, why_fit, consent_confirmed, status, decline_reason,
-            created_at - %(shift)s, updated_at - %(shift)s, status_changed_at - %(shift)s, personal_data_erased_at
+            created_at - %(shift)s::interval, updated_at - %(shift)s::interval, status_changed_at - %(shift)s::interval, personal_data_erased_at
         FROM src ORDER BY id
         RETURNING id, candidate_phone
     )
     INSERT INTO referrals_referralevent (referral_id, from_status, to_status, by_id, by_service, at, comment)
-    SELECT ins.id, e.from_status, e.to_status, e.by_id, e.by_service, e.at - %(shift)s, e.comment
+    SELECT ins.id, e.from_status, e.to_status, e.by_id, e.by_service, e.at - %(shift)s::interval, e.comment
     FROM ins JOIN referrals_referralevent e ON e.referral_id = substr(ins.candidate_phone, 5)::bigint
     """,
 ]
@@ -134,7 +134,7 @@ def measure_pages(url, requests):
 def pages_here(requests):
     """In this process (DATABASE_URL set): /hr/ and the analytics API as an HR employee."""
     sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.append(str(ROOT / "bench"))
     import django
 
     django.setup()
@@ -146,6 +146,9 @@ def pages_here(requests):
     from accounts.roles import HR_GROUP_NAME
 
     settings.ALLOWED_HOSTS = ["*"]
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)  # manifest storage, as in production
     hr = User.objects.filter(groups__name=HR_GROUP_NAME, is_active=True).order_by("pk").first()
     client = Client()
     client.force_login(hr)
