@@ -55,6 +55,7 @@ BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench: venv
 	BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/load.py --database-url $(patsubst %/postgres,%/referral_bench_100000,$(BENCH_POSTGRES_URL))
+	$(PY) bench/reach_bench.py --databases 1000=referral_bench_1000 10000=referral_bench_10000 100000=referral_bench_100000 --page-size 100000
 	$(PY) bench/report.py
 
 clean:

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from accounts.network import api as network_api
+from analytics import api as analytics_api
 from events import api as events_api
 from integrations import api as integrations_api
 from openings import api as openings_api
@@ -26,6 +27,7 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     *integrations_api.urlpatterns(),  # before the router: "employees/bulk/" is not an employee id
     *events_api.urlpatterns(),
+    *analytics_api.urlpatterns(),
     *router.urls,
     *network_api.urlpatterns,
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from analytics.opening_reach import opening_reach
 from config.http import attach_errors, flash_errors, page_of, querystring_without_page, redirect_back
 from referrals.selectors import my_marks
 
@@ -71,7 +72,9 @@ def opening_detail(request, pk):
     manage = services.can_manage(request.user, opening)
     context = {"opening": opening, "can_manage": manage}
     if manage:
-        context["preview"] = audience_preview(opening)
+        # Its poster and HR see its reach by place (counts only, small cells hidden).
+        context["reach"] = opening_reach(opening)
+        context["preview"] = context["reach"]["preview"]
         context["excluded"] = [e.user for e in opening.exclusions.select_related("user")]
     return render(request, "openings/detail.html", context)
 
@@ -88,13 +91,15 @@ def _form_context(form, poster, opening=None):
     levels = []
     original = probe.visibility
     chosen = form["visibility"].value() or Opening.Visibility.NETWORK
-    audience = None
+    audience = probe_reach = None
     for value, label in Opening.Visibility.choices:
         probe.visibility = value
         preview = audience_preview(probe, excluded_ids=excluded_ids)
         levels.append({"value": value, "label": label, "help": LEVELS[value].help, "preview": preview})
         if value == chosen:
             audience = {"preview": preview, "visibility": value}
+            # The chosen level's reach by place, as it will be once saved (poster or HR only).
+            probe_reach = opening_reach(probe, excluded_ids=excluded_ids)
     probe.visibility = original
     if excluded_ids is None and opening is not None:
         excluded_ids = opening.exclusions.values("user_id")
@@ -104,6 +109,7 @@ def _form_context(form, poster, opening=None):
         "levels": levels,
         "opening": opening,
         "audience": audience,
+        "reach": probe_reach,
         "chosen": chosen,
         "excluded_referrer_notes": notes,
     }

@@ -13,12 +13,14 @@ does not import `openings.models` (the model reads its labels from here).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db.models import Count
 from django.template.defaultfilters import pluralize
 
 from accounts.models import User
@@ -102,7 +104,13 @@ def preview_text(preview: dict, visibility: str) -> str:
     return f"{intcomma(total)} {pluralize(total, 'person,people')}: {words}"
 
 
-def audience_preview(opening: Opening, *, excluded_ids: Iterable[int] | None = None) -> dict[str, int | bool | None]:
+# The next wider level, for the preview's "Extended network would reach 312 more people".
+WIDER = {"network": "extended", "extended": "company"}
+
+
+def audience_preview(
+    opening: Opening, *, excluded_ids: Iterable[int] | None = None, by_place: bool = False
+) -> dict[str, int | bool | dict | None]:
     """The numbers on the poster's preview: "412 people: 38 direct connections, 374 through them".
 
     A count of the rule's own `reach_of`, as if the opening were open, by degree: the part of
@@ -110,13 +118,45 @@ def audience_preview(opening: Opening, *, excluded_ids: Iterable[int] | None = N
     decides). `excluded_ids` overrides the stored exclusion list (a form not yet saved). `direct`
     and `second` are None for company-wide. At most four queries (the stored exclusion list, the
     poster, their connections, the second degree counted on the database), whatever the company's size.
+
+    `by_place` adds `places`: the same people counted by division and by location
+    ({division_id: n}, {location_id: n}), and, for `network` and `extended`, the people the next
+    wider level (`WIDER`) would add, by location. Four more queries. Counts only: who is shown
+    and how small numbers are hidden is for the caller (analytics/opening_reach.py).
     """
     reach = reach_of(opening, assume_open=True, excluded_ids=excluded_ids)
     if reach.everyone:
         everyone = User.objects.active().filter(reach.as_q()).count()
-        return {"total": everyone, "direct": None, "second": None, "company": True}
-    n_direct, n_second = len(reach.direct), reach.second().count()
-    return {"total": n_direct + n_second, "direct": n_direct, "second": n_second, "company": False}
+        preview = {"total": everyone, "direct": None, "second": None, "company": True}
+    else:
+        n_direct, n_second = len(reach.direct), reach.second().count()
+        preview = {"total": n_direct + n_second, "direct": n_direct, "second": n_second, "company": False}
+    if by_place:
+        preview["places"] = _by_place(opening, reach)
+    return preview
+
+
+def _by_place(opening: Opening, reach) -> dict:
+    """`audience_preview`'s `places`: its reach counted by division and location, and what the next
+    wider level would add by location, each a group-by on the database."""
+    reached = User.objects.active().filter(reach.as_q())
+
+    def count_by(qs, field):
+        return dict(qs.values_list(field).annotate(n=Count("pk")).order_by())
+
+    places = {
+        "by_division": count_by(reached, "division_id"),
+        "by_location": count_by(reached, "location_id"),
+        "wider": None,
+    }
+    wider = WIDER.get(opening.visibility)
+    if wider:
+        probe = copy.copy(opening)
+        probe.visibility = wider
+        more = reach_of(probe, assume_open=True, excluded_ids=reach.excluded)
+        added = User.objects.active().filter(more.as_q()).exclude(reach.as_q())
+        places["wider"] = {"visibility": wider, "by_location": count_by(added, "location_id")}
+    return places
 
 
 def excluded_referrers(opening: Opening, excluded_ids: Iterable[int] | models.QuerySet | None) -> models.QuerySet[User]:

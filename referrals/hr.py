@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Connection, User
+from analytics.views import hr_analytics
 from openings.digest import week_of
 from openings.models import DigestDelivery, Opening
 from openings.visibility import viewer_is_hr
@@ -107,5 +108,8 @@ def dashboard(request):
         raise PermissionDenied
     from .reminders import hr_response_overview
 
-    # Response times (issue 20) come from their own selector and template (hr/_response_times.html).
-    return render(request, "hr/dashboard.html", {**hr_overview(request.user), **hr_response_overview(request.user)})
+    # Response times (issue 20) and the analytics (issue 19) come from their own selectors and
+    # templates (hr/_response_times.html, analytics/_hr_analytics.html).
+    analytics = hr_analytics(request)
+    context = hr_overview(request.user) | hr_response_overview(request.user) | analytics
+    return render(request, "hr/dashboard.html", context, status=analytics["analytics"]["status"])

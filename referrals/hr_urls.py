@@ -1,5 +1,7 @@
 from django.urls import path
 
+from analytics import views as analytics_views
+
 from . import hr, hr_bonuses
 
 app_name = "hr"
@@ -10,4 +12,5 @@ urlpatterns = [
     path("bonuses/export.csv", hr_bonuses.bonus_export, name="bonuses_export"),
     path("bonuses/actions/", hr_bonuses.bonus_bulk, name="bonuses_bulk"),
     path("bonuses/<int:pk>/forfeit/", hr_bonuses.bonus_forfeit, name="bonus_forfeit"),
+    path("analytics/<slug:key>.csv", analytics_views.analytics_csv, name="analytics-csv"),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "integrations",
     "background",
     "events",
+    "analytics",
 ]
 
 MIDDLEWARE = [

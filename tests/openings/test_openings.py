@@ -366,11 +366,13 @@ def test_detail_and_form_queries_are_constant(client, django_assert_max_num_quer
         connect(friend, UserFactory())
         OpeningExclusion.objects.create(opening=opening, user=UserFactory())
     client.force_login(poster)
-    # Each with the navigation's two "waiting for you" counts.
-    with django_assert_max_num_queries(14):
-        assert client.get(f"/openings/{opening.pk}/").status_code == 200
-    # 17 (the form also names excluded people who already referred), and the navigation's two counts.
+    # Each with the navigation's two "waiting for you" counts, and the reach by place (issue 19:
+    # two group-bys of the audience, the wider level's audience, headcounts and place names).
     with django_assert_max_num_queries(19):
+        assert client.get(f"/openings/{opening.pk}/").status_code == 200
+    # 17 (the form also names excluded people who already referred), the navigation's two counts,
+    # and the chosen level's reach by place.
+    with django_assert_max_num_queries(29):
         assert client.get(f"/openings/{opening.pk}/edit/").status_code == 200
 
 

@@ -19,7 +19,7 @@ MAX = {
     "portal /referrals/ (poster)": 7 + NAV,
     "portal /referrals/all/ (HR)": 7 + NAV + 1,
     "portal referral detail": 7 + NAV,  # +1: likewise
-    "portal opening detail (poster)": 12 + NAV,
+    "portal opening detail (poster)": 15 + NAV,  # +3: its reach by place (issue 19)
     # API budgets include the one statement that counts the request (background/ratelimit.py).
     "api list (referrer)": 6,
     "api list (poster)": 6,

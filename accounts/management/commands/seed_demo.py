@@ -50,12 +50,14 @@ class Command(BaseCommand):
         self._print_sign_in()
 
     def _later_steps(self):
-        """Openings, referrals and events add their demo data once the people and the network exist."""
+        """Openings, referrals and events add their demo data once the people and the network exist;
+        the analytics go last (their snapshot counts everything before them)."""
+        from analytics.demo import seed_analytics
         from events.demo import seed_events
         from openings.demo import seed_openings
         from referrals.demo import seed_referrals
 
-        return [seed_openings, seed_referrals, seed_events]
+        return [seed_openings, seed_referrals, seed_events, seed_analytics]
 
     def _print_sign_in(self):
         self.stdout.write("")
