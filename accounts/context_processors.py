@@ -42,9 +42,10 @@ def navigation_counts(user, *, user_is_hr):
     """What waits for `user`, by navigation entry: {url name: (count, label for screen readers)}.
 
     Connection requests to them, referrals to their openings waiting for their decision and, for
-    HR, referrals waiting too long. One query each, whatever the data; the rules are the selectors'.
+    HR, referrals waiting too long (escalated to HR, as /hr/ lists them). One query each, whatever the data; the rules are the selectors'.
     """
-    from referrals.selectors import referrals_waiting_for, referrals_waiting_too_long
+    from referrals.reminders import referrals_escalated
+    from referrals.selectors import referrals_waiting_for
 
     from .network.selectors import incoming_requests
 
@@ -53,5 +54,5 @@ def navigation_counts(user, *, user_is_hr):
         "referrals:list": (referrals_waiting_for(user).count(), "referrals waiting for your decision"),
     }
     if user_is_hr:
-        counts["hr:dashboard"] = (referrals_waiting_too_long(user).count(), "referrals waiting too long")
+        counts["hr:dashboard"] = (referrals_escalated(user, limit=None).count(), "referrals waiting too long")
     return counts

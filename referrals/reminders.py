@@ -205,9 +205,10 @@ def attach_waiting(referrals, *, now=None):
     return referrals
 
 
-def referrals_escalated(user, *, limit=20):
-    """For HR (/hr/, "Waiting too long"): referrals escalated to HR and still in the status they were
-    escalated in, longest wait first. Nobody else gets any."""
+def referrals_escalated(user, *, limit: int | None = 20):
+    """For HR (/hr/, "Waiting too long", and the count beside HR in the header): referrals escalated
+    to HR and still in the status they were escalated in, longest wait first. Nobody else gets any.
+    `limit=None` gives the whole queryset (for counting)."""
     from .selectors import referrals_visible_to, viewer_sees_all_referrals, with_details
 
     if not viewer_sees_all_referrals(user):
@@ -215,12 +216,15 @@ def referrals_escalated(user, *, limit=20):
     escalated = ReferralReminder.objects.filter(
         referral=OuterRef("pk"), status=OuterRef("status"), kind__in=ReferralReminder.ESCALATIONS
     )
-    return with_details(
+    waiting = (
         referrals_visible_to(user)
         .filter(status__in=Referral.ACTIVE_STATUSES)
         .annotate(escalated_at=Subquery(escalated.order_by("created_at").values("created_at")[:1]))
         .filter(escalated_at__isnull=False)
-    ).order_by("status_changed_at", "id")[:limit]
+    )
+    if limit is None:
+        return waiting
+    return with_details(waiting).order_by("status_changed_at", "id")[:limit]
 
 
 def first_response_medians(user, *, now=None, days=365):

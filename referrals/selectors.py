@@ -163,17 +163,6 @@ def referrals_waiting_for(user: Viewer) -> QuerySet[Referral]:
     ).order_by("status_changed_at", "id")
 
 
-def referrals_waiting_too_long(user: Viewer, *, now: datetime | None = None) -> QuerySet[Referral]:
-    """For HR: referrals still "submitted" after REFERRAL_WAITING_TOO_LONG_DAYS; none for anyone else."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    if not viewer_sees_all_referrals(user):
-        return Referral.objects.none()
-    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.REFERRAL_WAITING_TOO_LONG_DAYS)
-    return referrals_visible_to(user).filter(status=Referral.Status.SUBMITTED, status_changed_at__lt=cutoff)
-
-
 def active_pipeline_count(user: Viewer) -> int:
     """How many referrals to `user`'s openings are still in the pipeline (any active stage)."""
     return referrals_visible_to(user).filter(opening__posted_by_id=user.pk, status__in=Referral.ACTIVE_STATUSES).count()

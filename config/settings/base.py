@@ -329,8 +329,6 @@ CONNECTION_REQUEST_COOLDOWN_DAYS = env_int("CONNECTION_REQUEST_COOLDOWN_DAYS", 2
 CONNECTION_REQUESTS_PER_DAY = env_int("CONNECTION_REQUESTS_PER_DAY", 30)
 # The currency a new opening's referral bonus starts with (ISO 4217); the poster may change it.
 DEFAULT_BONUS_CURRENCY = env_str("DEFAULT_BONUS_CURRENCY", "EUR").upper()[:3]
-# HR's navigation counts referrals still "submitted" after this many days as waiting too long.
-REFERRAL_WAITING_TOO_LONG_DAYS = env_int("REFERRAL_WAITING_TOO_LONG_DAYS", 14)
 # Candidates' personal data on referrals that ended (hired, declined, withdrawn) is erased after
 # this many days by the daily `erase_expired_referrals`; a salted hash of the email stays so the
 # duplicate rule still recognises them. The salt defaults to SECRET_KEY: set REFERRAL_EMAIL_SALT to

@@ -4,10 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.network import connection_request_send
 from referrals.models import Referral
+from referrals.reminders import reminders_send
+from referrals.services import referral_move
 from tests.factories import UserFactory
 from tests.openings.factories import OpeningFactory
 from tests.referrals.factories import ReferralFactory
@@ -37,14 +40,20 @@ def test_counts_what_waits_for_me(client, poster, hr):
     assert "Referrals waiting for you" in body and "3 active candidates in your pipeline" in body
 
 
-def test_hr_sees_referrals_waiting_too_long(client, hr, settings):
-    settings.REFERRAL_WAITING_TOO_LONG_DAYS = 14
-    old = timezone.now() - timedelta(days=15)
-    ReferralFactory(status=S.SUBMITTED, status_changed_at=old)
-    ReferralFactory(status=S.SUBMITTED)  # recent
-    ReferralFactory(status=S.IN_REVIEW, status_changed_at=old)  # someone already acted
+def test_hr_sees_referrals_waiting_too_long(client, hr):
+    """The header counts what /hr/ lists under "Waiting too long": referrals escalated to HR and
+    still where they were escalated."""
+    long_ago = timezone.now() - timedelta(days=30)
+    with time_machine.travel(long_ago, tick=False):
+        waiting = ReferralFactory(status=S.SUBMITTED)
+        moved_on = ReferralFactory(status=S.SUBMITTED)
+    ReferralFactory(status=S.SUBMITTED)  # recent: nothing is due
+    reminders_send()
+    referral_move(referral=moved_on, by=moved_on.opening.posted_by, status=S.IN_REVIEW)  # the poster answered since
     client.force_login(hr)
-    assert nav_count(client.get("/").content.decode(), "HR") == 1
+    body = client.get("/").content.decode()
+    assert nav_count(body, "HR") == 1
+    assert waiting.candidate_name in client.get("/hr/").content.decode()
 
 
 def test_no_counts_for_an_employee_with_nothing_waiting(client, stranger):
@@ -56,9 +65,12 @@ def test_no_counts_for_an_employee_with_nothing_waiting(client, stranger):
 @pytest.mark.parametrize("size", [2, 20])
 def test_navigation_counts_run_constant_queries(client, poster, hr, django_assert_max_num_queries, size):
     opening = OpeningFactory(posted_by=poster)
+    with time_machine.travel(timezone.now() - timedelta(days=30), tick=False):
+        for _ in range(size):
+            ReferralFactory(opening=opening, status=S.SUBMITTED)
     for _ in range(size):
-        ReferralFactory(opening=opening, status=S.SUBMITTED, status_changed_at=timezone.now() - timedelta(days=30))
         connection_request_send(sender=UserFactory(), recipient=poster)
+    reminders_send()  # all of them escalated to HR
     client.force_login(poster)
     with django_assert_max_num_queries(14):
         body = client.get("/").content.decode()
