@@ -155,6 +155,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["id"], condition=Q(is_active=False), name="user_leavers_idx"),
             # Counterpart suggestions walk one job function from a pivot id.
             models.Index(fields=["job_function", "id"], condition=Q(is_active=True), name="user_function_walk_idx"),
+            # An opening's reach by place: the company's headcount and the people reached (looked
+            # up by id) are counted from this index alone rather than from every employee row.
+            models.Index(
+                fields=["id", "division", "location"], condition=Q(is_active=True), name="user_active_place_idx"
+            ),
         ]
         permissions = [("manage_employees", "Can provision, change and deactivate employees")]
 

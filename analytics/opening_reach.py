@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
-from accounts.models import Division, Location, User
+from accounts.models import Division, Location
 from openings.visibility_text import LEVELS, audience_preview
 
 from .privacy import MIN_GROUP, Cell, cell, share, share_text
@@ -107,9 +105,7 @@ def opening_reach(opening, *, excluded_ids=None) -> dict:
     the share of the company reached, and the nudge. A fixed number of queries."""
     preview = audience_preview(opening, excluded_ids=excluded_ids, by_place=True)
     places = preview["places"]
-    people = User.objects.active()
-    by_division = dict(people.values_list("division_id").annotate(n=Count("pk")).order_by())
-    by_location = dict(people.values_list("location_id").annotate(n=Count("pk")).order_by())
+    by_division, by_location = places["headcount"]["by_division"], places["headcount"]["by_location"]
     total_people = sum(by_division.values())
     total = preview["total"]
     divisions = _rows(Division.objects.all(), places["by_division"], by_division, total, total_people)

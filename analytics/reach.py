@@ -1,7 +1,7 @@
 """Who the hidden openings reach: the daily snapshot and its groups (division, location, tenure).
 
-Reach is counted with the visibility rule's own `audience` (openings/visibility.py), one open
-hidden opening at a time; nothing here decides who may see what. An employee is *reached* when
+Reach is counted with the visibility rule's own batch form, `ranked_among` (openings/visibility.py,
+the one the digest uses), a batch of employees at a time; nothing here decides who may see what. An employee is *reached* when
 they may see at least one open `network` or `extended` opening: exactly when
 `Opening.objects.visible_to(employee).filter(status="open", visibility__in=HIDDEN)` is not empty,
 which tests/analytics/test_snapshot_property.py checks on generated organisations.
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Division, Location, User
 from openings.models import Opening
-from openings.visibility import audience
+from openings.visibility import ranked_among
 
 from .models import EmployeeReach, ReachCell, ReachSnapshot
 
@@ -76,19 +76,31 @@ def hidden_open_openings():
     return Opening.objects.filter(status=Opening.Status.OPEN, visibility__in=HIDDEN).select_related("posted_by")
 
 
-def reached_ids() -> tuple[set[int], int]:
+def reached_ids(*, batch: int = 2000) -> tuple[set[int], int]:
     """The active employees who may see at least one open hidden opening, and how many such
-    openings there are: the union of each one's `audience`.
+    openings there are.
 
-    One pass over the openings (a few queries each); memory follows the company (a set of ids),
-    not the sum of the audiences.
+    Asked of the rule's batch form, `ranked_among` (the digest's), a batch of employees at a time
+    with `limit=1`: a viewer is reached when their `Sight.total` is not zero. That is a fixed number
+    of queries per batch and work per viewer that follows their network, instead of one `audience`
+    query per opening, each reading the whole employee table (46 minutes at 100,000 employees).
+    Memory follows the company (a set of ids and one batch of viewers).
     """
+    openings = list(hidden_open_openings().order_by("pk"))
     reached: set[int] = set()
-    n = 0
-    for opening in hidden_open_openings().order_by("pk").iterator(chunk_size=500):
-        reached.update(audience(opening).order_by().values_list("pk", flat=True))
-        n += 1
-    return reached, n
+    if not openings:
+        return reached, 0
+    viewers = User.objects.active().order_by("pk").only("pk", "is_active", "is_superuser", "is_staff")
+    last = 0
+    while True:
+        users = list(viewers.filter(pk__gt=last)[:batch])
+        if not users:
+            break
+        last = users[-1].pk
+        for user_id, sight in ranked_among(openings, users, limit=1).items():
+            if sight.total:
+                reached.add(user_id)
+    return reached, len(openings)
 
 
 def _local_day(moment: datetime) -> date:

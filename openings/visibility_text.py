@@ -14,6 +14,7 @@ does not import `openings.models` (the model reads its labels from here).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -121,7 +122,8 @@ def audience_preview(
 
     `by_place` adds `places`: the same people counted by division and by location
     ({division_id: n}, {location_id: n}), and, for `network` and `extended`, the people the next
-    wider level (`WIDER`) would add, by location. Four more queries. Counts only: who is shown
+    wider level (`WIDER`) would add, by location, and the company's headcount by place. At most
+    five more queries, none of which reads the whole company but the headcount's one group-by. Counts only: who is shown
     and how small numbers are hidden is for the caller (analytics/opening_reach.py).
     """
     reach = reach_of(opening, assume_open=True, excluded_ids=excluded_ids)
@@ -136,26 +138,60 @@ def audience_preview(
     return preview
 
 
+def headcount_by_place() -> tuple[Counter, Counter]:
+    """Active employees by division and by location ({division_id: n}, {location_id: n}): one
+    group-by over the company, read from the index of active employees' places."""
+    by_division, by_location = Counter(), Counter()
+    rows = User.objects.active().values_list("division_id", "location_id").annotate(n=Count("*")).order_by()
+    for division_id, location_id, n in rows:
+        by_division[division_id] += n
+        by_location[location_id] += n
+    return by_division, by_location
+
+
+def _count_by_place(reach, headcount: tuple[Counter, Counter]) -> tuple[Counter, Counter]:
+    """The people of `reach` by division and by location. Each part is counted from its own ids so
+    the database walks the people reached, not the company: the direct connections by their
+    primary keys, the second degree as a semi-join; company-wide is the headcount less the poster
+    and the exclusion list."""
+    by_division, by_location = Counter(), Counter()
+
+    def add(qs, sign=1):
+        for division_id, location_id, n in (
+            qs.values_list("division_id", "location_id").annotate(n=Count("*")).order_by()
+        ):
+            by_division[division_id] += sign * n
+            by_location[location_id] += sign * n
+
+    people = User.objects.active()
+    if reach.everyone:
+        by_division.update(headcount[0])
+        by_location.update(headcount[1])
+        add(people.filter(pk__in=sorted(reach.excluded | {reach.poster_id})), sign=-1)
+    else:
+        if reach.direct:
+            add(people.filter(pk__in=sorted(reach.direct)))
+        if reach.extended:
+            add(people.filter(pk__in=reach.second()))
+    return +by_division, +by_location
+
+
 def _by_place(opening: Opening, reach) -> dict:
-    """`audience_preview`'s `places`: its reach counted by division and location, and what the next
-    wider level would add by location, each a group-by on the database."""
-    reached = User.objects.active().filter(reach.as_q())
-
-    def count_by(qs, field):
-        return dict(qs.values_list(field).annotate(n=Count("pk")).order_by())
-
-    places = {
-        "by_division": count_by(reached, "division_id"),
-        "by_location": count_by(reached, "location_id"),
-        "wider": None,
-    }
+    """`audience_preview`'s `places`: its reach counted by division and location, what the next
+    wider level would add by location (the wider reach less this one: each level holds the one
+    before it, with the same exclusions), and the company's `headcount` by place."""
+    headcount = headcount_by_place()
+    by_division, by_location = _count_by_place(reach, headcount)
+    places = {"by_division": dict(by_division), "by_location": dict(by_location), "wider": None}
+    places["headcount"] = {"by_division": dict(headcount[0]), "by_location": dict(headcount[1])}
     wider = WIDER.get(opening.visibility)
     if wider:
         probe = copy.copy(opening)
         probe.visibility = wider
         more = reach_of(probe, assume_open=True, excluded_ids=reach.excluded)
-        added = User.objects.active().filter(more.as_q()).exclude(reach.as_q())
-        places["wider"] = {"visibility": wider, "by_location": count_by(added, "location_id")}
+        _, more_by_location = _count_by_place(more, headcount)
+        added = more_by_location - by_location
+        places["wider"] = {"visibility": wider, "by_location": dict(added)}
     return places
 
 

@@ -72,7 +72,9 @@ def seed_referrals(rng, company, stdout):
     """
     now = timezone.now()
     openings = list(
-        Opening.objects.filter(status=Opening.Status.OPEN).only("id", "posted_by_id", "visibility", "status")
+        Opening.objects.filter(status=Opening.Status.OPEN).only(
+            "id", "posted_by_id", "visibility", "status", "referral_bonus_amount", "referral_bonus_currency"
+        )
     )
     if not openings:
         stdout.write("  0 referrals (no open opening)")
@@ -88,6 +90,7 @@ def seed_referrals(rng, company, stdout):
 
     referrals, paths, created_dates = [], [], []
     poster_of = {o.pk: o.posted_by_id for o in openings}
+    opening_of = {o.pk: o for o in openings}
     taken = set()
 
     def add(opening_id, referrer_id, self_referral, outcome):
@@ -101,7 +104,12 @@ def seed_referrals(rng, company, stdout):
         if (opening_id, email) in taken:
             return
         taken.add((opening_id, email))
-        created = now - timedelta(days=rng.randint(3, 50), hours=rng.randint(0, 23))
+        # Most referrals are recent; about half the hires are older, so their bonuses have passed the
+        # retention period and HR has some to approve and pay.
+        older = outcome == S.HIRED and not self_referral and rng.random() < 0.5
+        created = now - timedelta(days=rng.randint(130, 300) if older else rng.randint(3, 50), hours=rng.randint(0, 23))
+        opening = opening_of[opening_id]
+        promised = opening.has_bonus and not self_referral  # the promise, as referral_submit records it
         referrals.append(
             Referral(
                 opening_id=opening_id,
@@ -117,6 +125,8 @@ def seed_referrals(rng, company, stdout):
                 relationship="" if self_referral else rng.choice(RELATIONSHIPS),
                 why_fit=rng.choice(WHY_FIT),
                 consent_confirmed=True,
+                bonus_amount=opening.referral_bonus_amount if promised else None,
+                bonus_currency=(opening.referral_bonus_currency or "EUR") if promised else "",
             )
         )
         paths.append(_path_to(outcome, rng))
@@ -174,3 +184,47 @@ def seed_referrals(rng, company, stdout):
         by_status[referral.status] = by_status.get(referral.status, 0) + 1
     summary = ", ".join(f"{n} {Referral.Status(s).label.lower()}" for s, n in sorted(by_status.items()))
     stdout.write(f"  {len(referrals)} referrals ({summary}), {len(events)} history events")
+
+
+BONUS_DEMO_MAX = 40
+
+
+def seed_bonuses(rng, company, stdout):
+    """Bonuses for the demo's hires, through the bonus services (so the history, audit and rules
+    apply): each hire's poster records a start date a week or three after the hire; older hires are
+    then past the retention period, and HR approves some and marks some of those paid."""
+    from accounts.demo import HR_PERSONA
+
+    from .bonuses import BonusAlreadyMoved, bonus_approve, bonus_mark_paid, bonus_problem, bonus_record_start
+    from .models import ReferralBonus
+
+    hr = User.objects.filter(pk=company.personas.get(HR_PERSONA)).first()
+    persona_ids = set(company.personas.values())
+    hires = list(
+        Referral.objects.filter(status=S.HIRED, is_self_referral=False, bonus_amount__gt=0)
+        .select_related("opening__posted_by")
+        .order_by("pk")
+    )
+    # The personas' hires first, so the people a visitor signs in as have a bonus to look at.
+    hires.sort(key=lambda r: (r.referrer_id not in persona_ids and r.opening.posted_by_id not in persona_ids, r.pk))
+    made = 0
+    for referral in hires[:BONUS_DEMO_MAX]:
+        if bonus_problem(referral):
+            continue
+        start = timezone.localdate(referral.status_changed_at) + timedelta(days=rng.randint(7, 21))
+        bonus = bonus_record_start(referral=referral, by=referral.opening.posted_by, start_date=start, audit=False)
+        made += 1
+        if hr is None or bonus.status != ReferralBonus.Status.ELIGIBLE or rng.random() < 0.3:
+            continue
+        try:
+            bonus = bonus_approve(bonus=bonus, by=hr, audit=False)
+            if rng.random() < 0.5:
+                reference = f"PAY-{timezone.localdate():%Y}-{bonus.pk:05d}"
+                bonus_mark_paid(bonus=bonus, by=hr, payroll_reference=reference, audit=False)
+        except BonusAlreadyMoved:
+            pass
+    by_status = {}
+    for status in ReferralBonus.objects.values_list("status", flat=True):
+        by_status[status] = by_status.get(status, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) or "none"
+    stdout.write(f"  {made} referral bonuses ({summary})")

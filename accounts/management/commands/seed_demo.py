@@ -55,9 +55,9 @@ class Command(BaseCommand):
         from analytics.demo import seed_analytics
         from events.demo import seed_events
         from openings.demo import seed_openings
-        from referrals.demo import seed_referrals
+        from referrals.demo import seed_bonuses, seed_referrals
 
-        return [seed_openings, seed_referrals, seed_events, seed_analytics]
+        return [seed_openings, seed_referrals, seed_bonuses, seed_events, seed_analytics]
 
     def _print_sign_in(self):
         self.stdout.write("")
