@@ -93,7 +93,7 @@ def seed_referrals(rng, company, stdout):
     opening_of = {o.pk: o for o in openings}
     taken = set()
 
-    def add(opening_id, referrer_id, self_referral, outcome):
+    def add(opening_id, referrer_id, self_referral, outcome, older=None):
         referrer = users[referrer_id]
         if self_referral:
             name, email, employee = referrer.full_name, referrer.email, referrer_id
@@ -106,7 +106,8 @@ def seed_referrals(rng, company, stdout):
         taken.add((opening_id, email))
         # Most referrals are recent; about half the hires are older, so their bonuses have passed the
         # retention period and HR has some to approve and pay.
-        older = outcome == S.HIRED and not self_referral and rng.random() < 0.5
+        if older is None:
+            older = outcome == S.HIRED and not self_referral and rng.random() < 0.5
         created = now - timedelta(days=rng.randint(130, 300) if older else rng.randint(3, 50), hours=rng.randint(0, 23))
         opening = opening_of[opening_id]
         promised = opening.has_bonus and not self_referral  # the promise, as referral_submit records it
@@ -133,9 +134,11 @@ def seed_referrals(rng, company, stdout):
         created_dates.append(created)
 
     daniel = company.personas.get("daniel.okafor")
-    own = [o.pk for o in openings if daniel in seers[o.pk]]
+    # His hire is to an opening with a bonus, made months ago: the referrer's side of a bonus.
+    own = sorted((o for o in openings if daniel in seers[o.pk]), key=lambda o: (o.has_bonus, o.pk))
+    own = [o.pk for o in own[-4:]] if len(own) >= 4 else [o.pk for o in own]
     for opening_id, outcome in zip(own, [S.INTERVIEWING, S.DECLINED, S.SUBMITTED, S.HIRED], strict=False):
-        add(opening_id, daniel, False, outcome)
+        add(opening_id, daniel, False, outcome, older=outcome == S.HIRED)
     for opening in openings:
         candidates = seers[opening.pk]
         # The personas' openings always have a pipeline to show; about two in three others do.
@@ -214,11 +217,12 @@ def seed_bonuses(rng, company, stdout):
         start = timezone.localdate(referral.status_changed_at) + timedelta(days=rng.randint(7, 21))
         bonus = bonus_record_start(referral=referral, by=referral.opening.posted_by, start_date=start, audit=False)
         made += 1
-        if hr is None or bonus.status != ReferralBonus.Status.ELIGIBLE or rng.random() < 0.3:
+        persona = referral.referrer_id in persona_ids  # Daniel's is approved and awaits payroll
+        if hr is None or bonus.status != ReferralBonus.Status.ELIGIBLE or (not persona and rng.random() < 0.3):
             continue
         try:
             bonus = bonus_approve(bonus=bonus, by=hr, audit=False)
-            if rng.random() < 0.5:
+            if not persona and rng.random() < 0.5:
                 reference = f"PAY-{timezone.localdate():%Y}-{bonus.pk:05d}"
                 bonus_mark_paid(bonus=bonus, by=hr, payroll_reference=reference, audit=False)
         except BonusAlreadyMoved:
