@@ -25,7 +25,7 @@ from statistics import median
 import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from background.emails import email_queue
@@ -216,14 +216,12 @@ def referrals_escalated(user, *, limit: int | None = 20):
     escalated = ReferralReminder.objects.filter(
         referral=OuterRef("pk"), status=OuterRef("status"), kind__in=ReferralReminder.ESCALATIONS
     )
-    waiting = (
-        referrals_visible_to(user)
-        .filter(status__in=Referral.ACTIVE_STATUSES)
-        .annotate(escalated_at=Subquery(escalated.order_by("created_at").values("created_at")[:1]))
-        .filter(escalated_at__isnull=False)
-    )
+    # EXISTS lets the database start from the few escalation markers (a semi-join) instead of
+    # asking a subquery of every active referral: the header counts these on every HR page.
+    waiting = referrals_visible_to(user).filter(Exists(escalated), status__in=Referral.ACTIVE_STATUSES)
     if limit is None:
         return waiting
+    waiting = waiting.annotate(escalated_at=Subquery(escalated.order_by("created_at").values("created_at")[:1]))
     return with_details(waiting).order_by("status_changed_at", "id")[:limit]
 
 
