@@ -208,8 +208,13 @@ PRODUCTION_ENV = {
 }
 
 
+# What the test run itself sets and a production process never has: the browser tests' permission
+# for ORM calls beside Playwright's event loop (pytest-django may order them before this file).
+HARNESS_ENV = {"DEBUG", "PYTEST_CURRENT_TEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def run_manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION_ENV, "DEBUG", "PYTEST_CURRENT_TEST"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION_ENV, *HARNESS_ENV}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
