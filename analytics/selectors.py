@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from referrals.models import Referral, ReferralEvent
-from referrals.selectors import referrals_visible_to
+from referrals.selectors import first_response_at, referrals_visible_to
 
 from .forms import Range
 from .models import ReachCell, ReachSnapshot
@@ -148,11 +148,10 @@ def medians_table(viewer, rng: Range) -> Table:
     A median over fewer than 5 referrals is not shown.
     """
     events = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("at", "pk").values("at")
-    first = events.filter(from_status=S.SUBMITTED).exclude(by_id=OuterRef("referrer_id"))[:1]
     hire = events.filter(to_status=S.HIRED)[:1]
     rows_db = (
         _referrals(viewer, rng)
-        .annotate(first_at=Subquery(first), hired_at=Subquery(hire))
+        .annotate(first_at=first_response_at(), hired_at=Subquery(hire))
         .values_list(Coalesce("opening__division__name", Value("None")), "created_at", "first_at", "hired_at")
         .order_by()
     )

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from background.emails import email_queue
 
-from .models import Referral, ReferralEvent, ReferralReminder
+from .models import Referral, ReferralReminder
 
 S = Referral.Status
 K = ReferralReminder.Kind
@@ -231,21 +231,15 @@ def first_response_medians(user, *, now=None, days=365):
     `submitted` by someone other than the referrer (an HR system's change counts). Two queries
     whatever the size: the rows come as (poster, division, made, answered) and the medians are taken
     here (SQLite has no percentile function)."""
-    from .selectors import referrals_visible_to, viewer_sees_all_referrals
+    from .selectors import first_response_at, referrals_visible_to, viewer_sees_all_referrals
 
     if not viewer_sees_all_referrals(user):
         return {"by_poster": [], "by_division": []}
     since = (now or timezone.now()) - timedelta(days=days)
-    first = (
-        ReferralEvent.objects.filter(referral=OuterRef("pk"), from_status=S.SUBMITTED)
-        .exclude(by_id=OuterRef("referrer_id"))
-        .order_by("at", "id")
-        .values("at")[:1]
-    )
     rows = (
         referrals_visible_to(user)
         .filter(created_at__gte=since)
-        .annotate(answered_at=Subquery(first))
+        .annotate(answered_at=first_response_at())
         .filter(answered_at__isnull=False)
         .values_list(
             "opening__posted_by_id",

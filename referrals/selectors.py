@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from accounts.models import User
 from accounts.roles import has_scope, is_employee
@@ -179,3 +179,12 @@ def referral_updates_for(referrer_ids: Iterable[int], *, after: datetime, until:
         .select_related("opening")
         .order_by("-status_changed_at")
     )
+
+
+def first_response_at() -> Subquery:
+    """When a referral (the outer row) first got an answer: the first change of status away from
+    `submitted` made by someone other than its referrer (a referrer withdrawing is no answer; an HR
+    system's change counts). None while nobody has answered. /hr/'s response times and the
+    analytics' medians both read it."""
+    answers = ReferralEvent.objects.filter(referral=OuterRef("pk"), from_status=Referral.Status.SUBMITTED)
+    return Subquery(answers.exclude(by_id=OuterRef("referrer_id")).order_by("at", "pk").values("at")[:1])
