@@ -7,6 +7,7 @@ scroll, no request leaving 127.0.0.1.
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -228,3 +229,35 @@ def test_colleagues_meet_at_an_event_connect_and_introduce_themselves(visit):
     page.goto("/people/?skill=sql")
     check_page(page)
     expect(page.locator("main")).to_contain_text("Morgan Meeter")
+
+
+def test_hr_pays_a_bonus_and_an_organiser_edits_a_meetup_and_prints_its_poster(visit, hr, poster):
+    """The pages of issues 18 and 20 that no other journey passes: /hr/bonuses/ with a bonus to
+    approve, the referrer's referral page with its bonus, the meetup's edit form and its poster."""
+    from datetime import timedelta
+
+    from events.models import Event
+    from referrals.bonuses import bonus_record_start
+    from tests.events.factories import EventFactory
+
+    opening = OpeningFactory(posted_by=poster, referral_bonus_amount=1500, referral_bonus_currency="EUR")
+    with time_machine.travel(timezone.now() - timedelta(days=200), tick=False):
+        referral = ReferralFactory(opening=opening, candidate_name="Ada Long-Named Candidate")
+        referral.bonus_amount, referral.bonus_currency = 1500, "EUR"
+        referral.status = Referral.Status.HIRED
+        referral.save(update_fields=["bonus_amount", "bonus_currency", "status"])
+    bonus_record_start(referral=referral, by=poster, start_date=timezone.localdate() - timedelta(days=150))
+    page = visit(hr)
+    page.goto("/hr/bonuses/")
+    check_page(page)
+    expect(page.locator("main")).to_contain_text("Ada Long-Named Candidate")
+    page = visit(referral.referrer)
+    page.goto(f"/referrals/{referral.pk}/")
+    check_page(page)
+    meetup = EventFactory(organiser=poster, kind=Event.Kind.MEETUP, starts_at=timezone.now() - timedelta(hours=1))
+    page = visit(poster)
+    page.goto(f"/events/{meetup.pk}/edit/")
+    check_page(page)
+    page.goto(f"/events/{meetup.pk}/check-in-poster/")
+    check_page(page)
+    expect(page.locator("svg").first).to_be_visible()
